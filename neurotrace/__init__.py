@@ -1,0 +1,24 @@
+"""neurotrace: attribution methods scored on compiled circuits whose true circuit is known.
+
+>>> import neurotrace as nt
+>>> c = nt.make_circuit("suppressor")
+>>> X = c.sample(512, nt.make_rng("data", 0))
+>>> scores = nt.attribute("gradient", c, X)
+>>> round(nt.auroc(scores, c.causal), 2)
+0.75
+"""
+
+from ._rng import make_rng
+from .activations import ACTIVATIONS
+from .circuits import CIRCUITS, Circuit, make_circuit
+from .evaluate import Results, Sweep, evaluate, sweep
+from .methods import METHODS, Method, attribute, integrated_gradients, register_method
+from .scoring import auroc, auroc_rows, scramble
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS", "CIRCUITS", "Circuit", "METHODS", "Method", "Results", "Sweep",
+    "attribute", "auroc", "auroc_rows", "evaluate", "integrated_gradients", "make_circuit",
+    "make_rng", "register_method", "scramble", "sweep", "__version__",
+]

@@ -1,0 +1,167 @@
+"""Run methods on circuits over many seeds: ``evaluate`` (a table) and ``sweep`` (vs strength).
+
+Seeding: for seed ``s`` the circuit is ``make_circuit(name, strength=..., seed=s)``, its data
+come from the stream ``("data", s)``, each method's draws from ``("method", name, s)`` and a
+scrambled mask from ``("labels", s)``. Streams do not depend on the circuit, so at a given
+seed all regimes see the same underlying draws: comparisons between a regime and its
+control are paired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import check_choice, check_labels, check_samples, check_seeds, check_strength
+from ._rng import make_rng
+from .circuits import CIRCUITS, make_circuit
+from .methods import METHODS, attribute
+from .scoring import auroc_rows, scramble
+
+
+def _names(given, registry, what):
+    if given is None:
+        return tuple(registry)
+    if isinstance(given, str):
+        given = (given,)
+    return tuple(check_choice(g, registry, what) for g in given)
+
+
+def _run(circuit, methods, samples, seed, labels):
+    """Importances ``(n_methods, n_features)`` and the mask to score them against."""
+    X = circuit.sample(samples, make_rng("data", seed))
+    scores = np.stack([attribute(m, circuit, X, rng=make_rng("method", m, seed)) for m in methods])
+    mask = circuit.causal if labels == "real" else scramble(circuit.causal, make_rng("labels", seed))
+    return scores, mask
+
+
+@dataclass(frozen=True)
+class Results:
+    """Per-seed AUROCs of ``methods x circuits``.
+
+    ``auroc``: ``(n_methods, n_circuits, n_seeds)``; ``importances``:
+    ``(n_methods, n_circuits, n_seeds, n_features)``.
+    """
+
+    methods: tuple
+    circuits: tuple
+    auroc: np.ndarray
+    importances: np.ndarray
+    seeds: int
+    samples: int
+    labels: str
+    strength: float
+
+    def mean(self) -> np.ndarray:
+        """Mean AUROC over seeds, ``(n_methods, n_circuits)``."""
+        return self.auroc.mean(axis=-1)
+
+    def std(self) -> np.ndarray:
+        """Standard deviation over seeds (ddof=1; 0 with a single seed)."""
+        if self.seeds < 2:
+            return np.zeros(self.auroc.shape[:2])
+        return self.auroc.std(axis=-1, ddof=1)
+
+    def sem(self) -> np.ndarray:
+        """Standard error of the mean AUROC."""
+        return self.std() / np.sqrt(self.seeds)
+
+    def cell(self, method: str, circuit: str) -> np.ndarray:
+        """The per-seed AUROCs of one (method, circuit) cell: ``(n_seeds,)``."""
+        i = self.methods.index(check_choice(method, self.methods, "method"))
+        j = self.circuits.index(check_choice(circuit, self.circuits, "circuit"))
+        return self.auroc[i, j]
+
+    def to_markdown(self, errors: str = "sem", digits: int = 3) -> str:
+        """A markdown table: one row per method, ``mean ± sem`` (or ``std``) per circuit."""
+        check_choice(errors, ("sem", "std", "none"), "errors")
+        spread = {"sem": self.sem, "std": self.std}.get(errors)
+        mean = self.mean()
+        err = spread() if spread else None
+        heads = [f"{c} (control)" if c == "clean" else c for c in self.circuits]
+        lines = ["| method | family | " + " | ".join(heads) + " |",
+                 "|---|---|" + "---:|" * len(heads)]
+        for i, m in enumerate(self.methods):
+            cells = [f"{mean[i, j]:.{digits}f}" + (f" ± {err[i, j]:.{digits}f}" if err is not None else "")
+                     for j in range(len(self.circuits))]
+            family = METHODS[m].family if m in METHODS else "?"
+            lines.append(f"| {m} | {family} | " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """Plain-Python summary (JSON-ready): settings, mean, std, sem and per-seed AUROCs."""
+        mean, std, sem = self.mean(), self.std(), self.sem()
+        return {
+            "settings": {"seeds": self.seeds, "samples": self.samples, "labels": self.labels,
+                         "strength": self.strength},
+            "cells": [
+                {"method": m, "circuit": c, "mean": float(mean[i, j]), "std": float(std[i, j]),
+                 "sem": float(sem[i, j]), "per_seed": self.auroc[i, j].tolist()}
+                for i, m in enumerate(self.methods) for j, c in enumerate(self.circuits)
+            ],
+        }
+
+
+def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512,
+             labels: str = "real", strength: float = 1.0) -> Results:
+    """Score ``methods`` (default: all registered) on ``circuits`` (default: all) over seeds.
+
+    ``labels="scrambled"`` scores against a shuffled ground-truth mask per seed: the null,
+    which every method should bring to ~0.5.
+    """
+    methods = _names(methods, METHODS, "method")
+    circuits = _names(circuits, CIRCUITS, "circuit")
+    seeds, samples = check_seeds(seeds), check_samples(samples)
+    labels, strength = check_labels(labels), check_strength(strength)
+    n_features = make_circuit(circuits[0]).n_features
+    imp = np.empty((len(methods), len(circuits), seeds, n_features))
+    masks = np.empty((len(circuits), seeds, n_features), dtype=bool)
+    for j, name in enumerate(circuits):
+        for s in range(seeds):
+            circuit = make_circuit(name, strength=strength, seed=s)
+            imp[:, j, s], masks[j, s] = _run(circuit, methods, samples, s, labels)
+    flat_masks = np.broadcast_to(masks, imp.shape).reshape(-1, n_features)
+    scores = auroc_rows(imp.reshape(-1, n_features), flat_masks).reshape(imp.shape[:3])
+    return Results(methods, circuits, scores, imp, seeds, samples, labels, strength)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """AUROC of each method along a grid of decoy strengths on one regime.
+
+    ``auroc``: ``(n_methods, n_strengths, n_seeds)``.
+    """
+
+    circuit: str
+    methods: tuple
+    strengths: np.ndarray
+    auroc: np.ndarray
+    seeds: int
+    samples: int
+
+    def mean(self) -> np.ndarray:
+        """Mean AUROC over seeds: ``(n_methods, n_strengths)``."""
+        return self.auroc.mean(axis=-1)
+
+    def band(self, lower: float = 0.1, upper: float = 0.9):
+        """Quantiles over seeds (default the middle 80%): two ``(n_methods, n_strengths)`` arrays."""
+        return (np.quantile(self.auroc, lower, axis=-1), np.quantile(self.auroc, upper, axis=-1))
+
+    def curve(self, method: str) -> np.ndarray:
+        """Mean AUROC of one method along the strengths: ``(n_strengths,)``."""
+        return self.mean()[self.methods.index(check_choice(method, self.methods, "method"))]
+
+
+def sweep(circuit: str, strengths, *, methods=None, seeds: int = 16, samples: int = 512,
+          labels: str = "real") -> Sweep:
+    """AUROC of ``methods`` on regime ``circuit`` at each decoy strength in ``strengths``."""
+    check_choice(circuit, CIRCUITS, "circuit")
+    methods = _names(methods, METHODS, "method")
+    seeds, samples, labels = check_seeds(seeds), check_samples(samples), check_labels(labels)
+    grid = np.array([check_strength(s) for s in np.atleast_1d(strengths)], dtype=float)
+    out = np.empty((len(methods), len(grid), seeds))
+    for k, strength in enumerate(grid):
+        res = evaluate(methods, circuit, seeds=seeds, samples=samples, labels=labels, strength=strength)
+        out[:, k] = res.auroc[:, 0]
+    return Sweep(circuit, methods, grid, out, seeds, samples)

@@ -1,0 +1,276 @@
+"""Attribution methods: one plain function per method and the ``METHODS`` registry.
+
+Every method has the signature ``(circuit, X, rng, **options) -> (n_features,)`` and returns
+non-negative importances. Methods see only the ``Circuit`` interface (``forward``,
+``gradient``, ``W``, ``b``, ``v``, ``phi``, ``dphi``), never a particular regime. All work is
+batched over samples, steps and features with numpy; loops run over fixed-size chunks of
+samples only, to keep memory bounded.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import check_choice
+from ._rng import make_rng
+
+# Largest intermediate array (in float64 elements) a method builds at once: 4M = 32 MB.
+CHUNK_ELEMENTS = 1 << 22
+
+
+def _chunks(n: int, per_sample: int):
+    """Slices over ``n`` samples so that each chunk holds <= CHUNK_ELEMENTS elements."""
+    size = max(1, CHUNK_ELEMENTS // max(1, per_sample))
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+# --- proxies ---------------------------------------------------------------------------------
+
+
+def random_scores(circuit, X, rng) -> np.ndarray:
+    """Uniform random importances: the chance baseline (AUROC 0.5 in expectation)."""
+    return rng.uniform(size=circuit.n_features)
+
+
+def correlation(circuit, X, rng=None) -> np.ndarray:
+    """``|Pearson corr(x_j, y)|`` over the samples; a constant column (or output) scores 0."""
+    y = circuit.forward(X)
+    Xc = X - X.mean(axis=0)
+    yc = y - y.mean()
+    denom = np.sqrt((Xc * Xc).sum(axis=0) * (yc @ yc))
+    # Exact constancy test: a constant column's centred values can be ~1e-17, not 0.
+    constant = (np.ptp(X, axis=0) == 0) | (np.ptp(y) == 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.abs(Xc.T @ yc) / denom
+    return np.where(constant | ~np.isfinite(r), 0.0, np.minimum(r, 1.0))
+
+
+def gradient(circuit, X, rng=None) -> np.ndarray:
+    """Gradient saliency: mean over samples of ``|dy/dx_j|``."""
+    out = np.zeros(circuit.n_features)
+    for sl in _chunks(len(X), circuit.n_hidden + circuit.n_features):
+        out += np.abs(circuit.gradient(X[sl])).sum(axis=0)
+    return out / len(X)
+
+
+# --- integrated gradients --------------------------------------------------------------------
+
+IG_RULES = ("gausslegendre", "riemann_middle", "riemann_left", "riemann_right", "riemann_trapezoid")
+
+
+def ig_nodes(steps: int, rule: str = "gausslegendre"):
+    """Quadrature nodes ``alphas`` in [0, 1] and weights (summing to 1) for the IG integral.
+
+    ``gausslegendre`` and the ``riemann_*`` rules match Captum's nodes and weights, except
+    ``riemann_trapezoid``, which here is the textbook rule (weights 1/(steps-1), halved at
+    the ends); Captum's weights 1/steps sum to (steps-1)/steps.
+    """
+    check_choice(rule, IG_RULES, "quadrature rule")
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2 (got {steps!r})")
+    if rule == "gausslegendre":
+        x, w = np.polynomial.legendre.leggauss(steps)
+        return 0.5 * (x + 1.0), 0.5 * w
+    if rule == "riemann_trapezoid":
+        w = np.full(steps, 1.0 / (steps - 1))
+        w[[0, -1]] *= 0.5
+        return np.linspace(0.0, 1.0, steps), w
+    w = np.full(steps, 1.0 / steps)
+    start = {"riemann_left": 0.0, "riemann_middle": 0.5, "riemann_right": 1.0}[rule]
+    return (np.arange(steps) + start) / steps, w
+
+
+def _baseline(circuit, X, baseline) -> np.ndarray:
+    if baseline is None or (isinstance(baseline, str) and baseline == "zero"):
+        return np.zeros(circuit.n_features)
+    if isinstance(baseline, str):
+        check_choice(baseline, ("zero", "mean"), "baseline")
+        return X.mean(axis=0)
+    base = np.asarray(baseline, dtype=float)
+    if base.shape not in ((circuit.n_features,), X.shape):
+        raise ValueError(
+            f"baseline must be 'zero', 'mean', or an array of shape ({circuit.n_features},) "
+            f"or {X.shape} (got shape {base.shape})"
+        )
+    return base
+
+
+def integrated_gradients(circuit, X, *, baseline=None, steps: int = 64, rule: str = "gausslegendre"):
+    """Signed integrated gradients ``(n_samples, n_features)``.
+
+    ``IG_j(x) = (x_j - x'_j) * int_0^1 dy/dx_j(x' + a (x - x')) da``, the integral taken by
+    the quadrature ``rule`` with ``steps`` nodes (default Gauss-Legendre, as in Captum).
+    ``baseline`` x' defaults to the all-zeros input, which is also the mean of every
+    circuit's data distribution; ``"mean"`` uses the sample mean of ``X``, or pass an array.
+
+    Completeness: each row sums to ``f(x) - f(x')`` up to the quadrature error.
+
+    The path's pre-activations are linear in ``a``: ``z(a) = z' + a (z - z')``, so the
+    integral is taken over ``(samples, steps, hidden)`` -- never materialising the
+    ``(samples, steps, features)`` path -- and mapped back to inputs with one matmul.
+    """
+    X = circuit._check_X(X)
+    base = _baseline(circuit, X, baseline)
+    alphas, weights = ig_nodes(steps, rule)
+    Zx = X @ circuit.W.T + circuit.b
+    Zb = base @ circuit.W.T + circuit.b
+    Zb = np.broadcast_to(Zb, Zx.shape)
+    G = np.empty_like(Zx)
+    for sl in _chunks(len(X), steps * circuit.n_hidden):
+        zb, dz = Zb[sl], Zx[sl] - Zb[sl]
+        Z = zb[:, None, :] + alphas[:, None] * dz[:, None, :]  # (chunk, steps, hidden)
+        G[sl] = np.einsum("k,nkh->nh", weights, circuit.dphi(Z))
+    return (X - base) * ((G * circuit.v) @ circuit.W)
+
+
+def integrated_gradients_scores(circuit, X, rng=None, *, baseline=None, steps: int = 64,
+                                rule: str = "gausslegendre") -> np.ndarray:
+    """Mean over samples of ``|IG_j|`` (see :func:`integrated_gradients`)."""
+    ig = integrated_gradients(circuit, X, baseline=baseline, steps=steps, rule=rule)
+    return np.abs(ig).mean(axis=0)
+
+
+# --- activation patching ---------------------------------------------------------------------
+
+CORRUPTIONS = ("resample", "mean", "zero")
+
+
+def derangements(n: int, n_columns: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n, n_columns)`` partner indices; each column a permutation with no fixed point.
+
+    Each column follows one random n-cycle, so sample i always takes its value from a
+    *different* sample (for n >= 2).
+    """
+    order = np.argsort(rng.random((n, n_columns)), axis=0)
+    partner = np.empty_like(order)
+    np.put_along_axis(partner, order, np.roll(order, -1, axis=0), axis=0)
+    return partner
+
+
+def corrupted_values(X, corruption: str, rng) -> np.ndarray:
+    """The value each feature of each sample is patched to: ``(n_samples, n_features)``."""
+    check_choice(corruption, CORRUPTIONS, "corruption")
+    if corruption == "zero":
+        return np.zeros_like(X)
+    if corruption == "mean":
+        return np.broadcast_to(X.mean(axis=0), X.shape)
+    partner = derangements(len(X), X.shape[1], rng)
+    return np.take_along_axis(X, partner, axis=0)
+
+
+def patch_effects(circuit, X, X_patch) -> np.ndarray:
+    """Signed effect of patching one feature at a time: ``(n_samples, n_features)``.
+
+    ``out[i, j] = f(x_i with x_ij := X_patch[i, j]) - f(x_i)``. Replacing feature j shifts
+    the pre-activations by ``(x'_j - x_j) W[:, j]``, so all ``n_features`` patched forwards
+    are one ``(samples, features, hidden)`` batch. Differences are taken per hidden unit
+    before the output sum, so a feature with zero weight has an effect of exactly 0.
+    """
+    out = np.empty(X.shape)
+    WT = circuit.W.T
+    for sl in _chunks(len(X), circuit.n_features * circuit.n_hidden):
+        Z = X[sl] @ WT + circuit.b
+        delta = X_patch[sl] - X[sl]
+        Zp = Z[:, None, :] + delta[:, :, None] * WT[None, :, :]
+        out[sl] = (circuit.phi(Zp) - circuit.phi(Z)[:, None, :]) @ circuit.v
+    return out
+
+
+def patching(circuit, X, rng=None, *, corruption: str = "resample") -> np.ndarray:
+    """Noising activation patching: mean over samples of ``|f(x) - f(x with x_j corrupted)|``.
+
+    ``corruption``: ``"resample"`` (default) takes feature j's value from another sample (a
+    random derangement per feature), ``"mean"`` uses the feature's sample mean, ``"zero"``
+    uses 0.
+    """
+    X = circuit._check_X(X)
+    if rng is None:
+        rng = make_rng("patching", 0)
+    return np.abs(patch_effects(circuit, X, corrupted_values(X, corruption, rng))).mean(axis=0)
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+FAMILIES = ("proxy", "causal", "baseline")
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered method: ``fn(circuit, X, rng, **options) -> (n_features,)``."""
+
+    name: str
+    fn: Callable
+    family: str
+    summary: str
+
+    def __call__(self, circuit, X, rng=None, **options):
+        return attribute(self.name, circuit, X, rng=rng, **options)
+
+    @property
+    def options(self) -> tuple:
+        """Names of the keyword options the method accepts."""
+        params = inspect.signature(self.fn).parameters.values()
+        return tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY)
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register_method(name: str, fn: Callable, *, family: str, summary: str = "") -> Method:
+    """Add ``fn`` to ``METHODS`` under ``name``; duplicate names are an error."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"method name must be a Python identifier (got {name!r})")
+    if name in METHODS:
+        raise ValueError(f"method {name!r} is already registered (registered: {', '.join(METHODS)})")
+    check_choice(family, FAMILIES, "family")
+    method = Method(name, fn, family, summary or (inspect.getdoc(fn) or "").split("\n")[0])
+    METHODS[name] = method
+    return method
+
+
+register_method("random", random_scores, family="baseline",
+                summary="uniform random scores: the chance floor")
+register_method("correlation", correlation, family="proxy",
+                summary="|corr(x_j, y)| over the data")
+register_method("gradient", gradient, family="proxy",
+                summary="mean |dy/dx_j|: the local slope")
+register_method("integrated_gradients", integrated_gradients_scores, family="causal",
+                summary="mean |IG_j|: the gradient integrated from a baseline to the input")
+register_method("patching", patching, family="causal",
+                summary="mean |f(x) - f(x with x_j corrupted)|: noising activation patching")
+
+
+def attribute(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
+    """Importances ``(n_features,)`` of ``method`` on ``circuit`` at samples ``X (n, n_features)``.
+
+    ``rng`` defaults to a fixed stream, so calls without one are reproducible too. The result
+    is checked: shape ``(n_features,)``, finite and non-negative, or ``ValueError``.
+    """
+    check_choice(method, METHODS, "method")
+    entry = METHODS[method]
+    X = circuit._check_X(X)
+    if len(X) < 2:
+        raise ValueError(f"X must hold at least 2 samples (got {len(X)})")
+    unknown = sorted(set(options) - set(entry.options))
+    if unknown:
+        valid = ", ".join(entry.options) or "none"
+        raise ValueError(f"unknown option {unknown[0]!r} for method {method!r} (valid options: {valid})")
+    if rng is None:
+        rng = make_rng("attribute", method, 0)
+    scores = np.asarray(entry.fn(circuit, X, rng, **options), dtype=float)
+    if scores.shape != (circuit.n_features,):
+        raise ValueError(
+            f"method {method!r} returned shape {scores.shape}; expected ({circuit.n_features},)"
+        )
+    bad = np.flatnonzero(~np.isfinite(scores)).tolist()
+    if bad:
+        raise ValueError(f"method {method!r} returned NaN or inf at features {bad}")
+    bad = np.flatnonzero(scores < 0).tolist()
+    if bad:
+        raise ValueError(f"method {method!r} returned negative scores at features {bad}")
+    return scores
