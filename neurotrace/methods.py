@@ -221,16 +221,31 @@ class Method:
 METHODS: dict[str, Method] = {}
 
 
-def register_method(name: str, fn: Callable, *, family: str, summary: str = "") -> Method:
-    """Add ``fn`` to ``METHODS`` under ``name``; duplicate names are an error."""
+def register_method(name: str, fn: Callable | None = None, *, family: str, summary: str = ""):
+    """Add ``fn(circuit, X, rng, **options) -> (n_features,)`` to ``METHODS`` under ``name``.
+
+    Use it as a call, ``register_method("mine", fn, family="proxy")``, or as a decorator,
+    ``@register_method("mine", family="proxy")``. ``family`` is ``proxy``, ``causal`` or
+    ``baseline``. A duplicate name is an error; :func:`unregister_method` removes one.
+    """
+    if fn is None:
+        return lambda f: (register_method(name, f, family=family, summary=summary), f)[1]
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"method name must be a Python identifier (got {name!r})")
     if name in METHODS:
         raise ValueError(f"method {name!r} is already registered (registered: {', '.join(METHODS)})")
+    if not callable(fn):
+        raise ValueError(f"method {name!r} must be callable (got {type(fn).__name__})")
     check_choice(family, FAMILIES, "family")
     method = Method(name, fn, family, summary or (inspect.getdoc(fn) or "").split("\n")[0])
     METHODS[name] = method
     return method
+
+
+def unregister_method(name: str) -> Method:
+    """Remove a method from ``METHODS`` (e.g. a plug-in registered in a notebook or a test)."""
+    check_choice(name, METHODS, "method")
+    return METHODS.pop(name)
 
 
 register_method("random", random_scores, family="baseline",
