@@ -58,6 +58,15 @@ def gradient(circuit, X, rng=None) -> np.ndarray:
     return out / len(X)
 
 
+def input_x_gradient(circuit, X, rng=None) -> np.ndarray:
+    """Input x gradient: mean over samples of ``|x_j * dy/dx_j|`` (gradient times the input's
+    distance from the zero baseline: IG's one-step approximation)."""
+    out = np.zeros(circuit.n_features)
+    for sl in _chunks(len(X), circuit.n_hidden + circuit.n_features):
+        out += np.abs(X[sl] * circuit.gradient(X[sl])).sum(axis=0)
+    return out / len(X)
+
+
 # --- integrated gradients --------------------------------------------------------------------
 
 IG_RULES = ("gausslegendre", "riemann_middle", "riemann_left", "riemann_right", "riemann_trapezoid")
@@ -254,6 +263,8 @@ register_method("correlation", correlation, family="proxy",
                 summary="|corr(x_j, y)| over the data")
 register_method("gradient", gradient, family="proxy",
                 summary="mean |dy/dx_j|: the local slope")
+register_method("input_x_gradient", input_x_gradient, family="proxy",
+                summary="mean |x_j * dy/dx_j|: the gradient scaled by the input")
 register_method("integrated_gradients", integrated_gradients_scores, family="causal",
                 summary="mean |IG_j|: the gradient integrated from a baseline to the input")
 register_method("patching", patching, family="causal",
