@@ -219,7 +219,7 @@ def suppressor(strength: float = 1.0, seed: int = 0) -> Circuit:
             "f6, f7 feed pairs of near-cancelling saturated gates: steep local slope, ~zero "
             "net effect; fools gradient saliency, not IG or patching"
         ),
-        fools=("gradient",), seed=seed,
+        fools=("gradient", "input_x_gradient"), seed=seed,
     )
 
 
