@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_labels, check_samples, check_seeds, check_strength
+from ._checks import check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
 from ._rng import make_rng
 from .circuits import CIRCUITS, make_circuit
 from .methods import METHODS, attribute
@@ -34,6 +34,23 @@ def _run(circuit, methods, samples, seed, labels):
     scores = np.stack([attribute(m, circuit, X, rng=make_rng("method", m, seed)) for m in methods])
     mask = circuit.causal if labels == "real" else scramble(circuit.causal, make_rng("labels", seed))
     return scores, mask
+
+
+def run_seed(circuit: str, methods=None, *, seed: int = 0, samples: int = 512, labels: str = "real",
+             strength: float = 1.0):
+    """What :func:`evaluate` computes for one circuit at one seed, with the same streams.
+
+    Returns ``(Circuit, importances (n_methods, n_features), mask (n_features,))``; the mask is
+    the one scored against (``circuit.causal``, or its scrambled copy). ``evaluate(...).importances
+    [:, j, seed]`` equals these importances, so the command line can show one seed of the table.
+    """
+    check_choice(circuit, CIRCUITS, "circuit")
+    methods = _names(methods, METHODS, "method")
+    seed, samples = check_seed(seed), check_samples(samples)
+    labels, strength = check_labels(labels), check_strength(strength)
+    built = make_circuit(circuit, strength=strength, seed=seed)
+    scores, mask = _run(built, methods, samples, seed, labels)
+    return built, scores, mask
 
 
 @dataclass(frozen=True)
