@@ -1,0 +1,397 @@
+"""The ``neurotrace`` command line: parsing and printing around the library, nothing else.
+
+    neurotrace circuits                                       the regimes and their decoys
+    neurotrace attribute --method gradient --circuit suppressor
+    neurotrace compare --circuit confounded                   every method on one circuit
+    neurotrace table [--labels scrambled]                     the methods x circuits table
+
+Numbers come from the library with ``evaluate``'s random streams, so ``attribute --seed s``
+shows exactly the per-seed numbers behind ``table``. Bad input -- from a flag or from a
+``NEUROTRACE_*`` variable -- is one line on stderr and exit status 2, in the wording of
+``neurotrace._checks``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import sys
+import textwrap
+
+import numpy as np
+
+import neurotrace as nt
+
+from ._checks import MAX_SAMPLES, check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
+from .evaluate import run_seed
+
+GLOSS = "(1.0 = circuit fully recovered, 0.5 = chance)"
+ENV_PREFIX = "NEUROTRACE_"
+WIDTH = 100  # wrap the ranked feature list here, so a long list stays readable in class
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the usage and exits from deep inside parse_args; we want one line.
+    def error(self, message):
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+# --- options: flag, then NEUROTRACE_<NAME>, then the library's default ---------------------
+
+_EVALUATE_DEFAULTS = {k: p.default for k, p in inspect.signature(nt.evaluate).parameters.items()}
+
+# name -> (metavar, check, default, has an environment variable)
+OPTIONS = {
+    "method": ("M", lambda v: check_choice(v, nt.METHODS, "method"), None, True),
+    "circuit": ("C", lambda v: check_choice(v, nt.CIRCUITS, "circuit"), None, True),
+    "samples": ("N", check_samples, _EVALUATE_DEFAULTS["samples"], True),
+    "seed": ("S", check_seed, 0, True),
+    "seeds": ("K", check_seeds, _EVALUATE_DEFAULTS["seeds"], False),
+    "labels": ("L", check_labels, _EVALUATE_DEFAULTS["labels"], True),
+    "strength": ("X", check_strength, _EVALUATE_DEFAULTS["strength"], True),
+}
+
+HELP = {
+    "method": "attribution method: {methods}",
+    "circuit": "compiled circuit (regime): {circuits}",
+    "samples": f"samples drawn from the circuit, 2 to {MAX_SAMPLES:,} (default {{default}})",
+    "seed": "which seed's circuit weights, data and method draws (default {default})",
+    "seeds": "number of seeds to average over, 0..K-1 (default {default})",
+    "labels": "real, or scrambled for the shuffled-ground-truth null (default {default})",
+    "strength": "decoy strength >= 0: 0 = control, 1 = tuned point (default {default:g})",
+}
+
+
+def _env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def resolve(args, name: str, *, required: bool = False):
+    """The checked value of option ``name``: its flag, else its variable, else the default.
+
+    An empty variable counts as unset. A bad value raises ``ValueError``; when it came from
+    the environment the message starts with ``NEUROTRACE_<NAME>='value':``.
+    """
+    _, check, default, has_env = OPTIONS[name]
+    flag = getattr(args, name)
+    if flag is not None:
+        return check(flag)
+    var = _env_name(name)
+    raw = os.environ.get(var, "") if has_env else ""
+    if raw.strip():
+        try:
+            return check(raw)
+        except ValueError as err:
+            raise ValueError(f"{var}={raw!r}: {err}") from None
+    if required:
+        choices = nt.METHODS if name == "method" else nt.CIRCUITS
+        raise UsageError(
+            f"{args.prog}: error: missing required option --{name} (or set {var}); "
+            f"valid choices: {', '.join(choices)}"
+        )
+    return default
+
+
+def _add_options(parser, names, required=()):
+    for name in names:
+        metavar, _, default, has_env = OPTIONS[name]
+        text = HELP[name].format(methods=", ".join(nt.METHODS), circuits=", ".join(nt.CIRCUITS),
+                                 default=default)
+        if name in required:
+            text += "; required"
+        if has_env:
+            text += f" [env {_env_name(name)}]"
+        parser.add_argument(f"--{name}", metavar=metavar, help=text)
+    parser.add_argument("--json", action="store_true", help="machine-readable output with the same content")
+
+
+# --- colour: only on a terminal, never with NO_COLOR ----------------------------------------
+
+
+class Paint:
+    """ANSI colour for one stream; a no-op unless it is a TTY and NO_COLOR is unset or empty."""
+
+    CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32"}
+
+    def __init__(self, stream):
+        self.on = (stream.isatty() and not os.environ.get("NO_COLOR")
+                   and os.environ.get("TERM") != "dumb")
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"\033[{self.CODES[style]}m{text}\033[0m" if self.on else text
+
+
+# --- printing helpers -------------------------------------------------------------------------
+
+
+def _label(i: int, truth, decoy) -> str:
+    """``f6!`` for a decoy, ``f1*`` for a ground-truth feature, ``f4`` otherwise."""
+    return f"f{i}" + ("*" if truth[i] else "") + ("!" if decoy[i] else "")
+
+
+def _style(i, truth, decoy):
+    return "red" if decoy[i] else "green" if truth[i] else None
+
+
+def _names_of(mask) -> list[str]:
+    return [f"f{i}" for i in np.flatnonzero(mask)]
+
+
+def _legend(circuit, labels: str) -> str:
+    star = ("* = scrambled label (the null's random 'ground truth')" if labels == "scrambled"
+            else "* = ground-truth circuit feature")
+    if not circuit.decoy.any():
+        return f"({star}; this circuit plants no decoy)"
+    target = f" to fool {', '.join(circuit.fools)}" if circuit.fools else ""
+    return f"({star}, ! = decoy planted{target})"
+
+
+def _wrap(plain: list[str], shown: list[str], indent: str, width: int = WIDTH) -> str:
+    """Join entries with spaces, breaking lines by the *plain* (uncoloured) length."""
+    lines, cur, cur_len = [], [], len(indent)
+    for p, s in zip(plain, shown, strict=True):
+        if cur and cur_len + 1 + len(p) > width:
+            lines.append(" ".join(cur))
+            cur, cur_len = [], len(indent)
+        cur.append(s)
+        cur_len += len(p) + (1 if len(cur) > 1 else 0)
+    lines.append(" ".join(cur))
+    return ("\n" + indent).join(lines)
+
+
+def _settings_line(circuit_name, labels, samples, seed, strength) -> str:
+    return f"{circuit_name}   labels={labels}  samples={samples}  seed={seed}  strength={strength:g}"
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_circuits(args, paint):
+    rows = []
+    for name in nt.CIRCUITS:
+        c = nt.make_circuit(name)
+        rows.append({"name": name, "description": c.description, "fools": list(c.fools),
+                     "causal": _names_of(c.causal), "decoys": _names_of(c.decoy)})
+    if args.json:
+        return json.dumps({"circuits": rows}, indent=2)
+    width = max(len(r["name"]) for r in rows) + 2
+    lines = []
+    for r in rows:
+        about = textwrap.wrap(r["description"], WIDTH - width)
+        lines += [
+            paint(r["name"].ljust(width), "bold") + about[0],
+            *(" " * width + more for more in about[1:]),
+            " " * width + "fools  : " + (", ".join(r["fools"]) or "nothing (the control)"),
+            " " * width + "causal : " + paint(" ".join(r["causal"]), "green"),
+            " " * width + "decoys : " + (paint(" ".join(r["decoys"]), "red") if r["decoys"] else "none"),
+        ]
+    return "\n".join(lines)
+
+
+def cmd_attribute(args, paint):
+    method = resolve(args, "method", required=True)
+    name = resolve(args, "circuit", required=True)
+    samples, seed = resolve(args, "samples"), resolve(args, "seed")
+    labels, strength = resolve(args, "labels"), resolve(args, "strength")
+    circuit, scores, truth = run_seed(name, method, seed=seed, samples=samples, labels=labels,
+                                      strength=strength)
+    scores = scores[0]
+    score = nt.auroc(scores, truth)
+    order = np.argsort(-scores, kind="stable")
+    family = nt.METHODS[method].family
+    if args.json:
+        return json.dumps({
+            "method": method, "family": family, "circuit": name, "labels": labels,
+            "samples": samples, "seed": seed, "strength": strength, "auroc": score,
+            "fools": list(circuit.fools),
+            "features": [{"feature": f"f{i}", "importance": float(scores[i]),
+                          "ground_truth": bool(truth[i]), "decoy": bool(circuit.decoy[i])}
+                         for i in order],
+        }, indent=2)
+    # Show the ranking down to the last marked feature and one more, like the seed's demo.
+    marked = [k for k, i in enumerate(order) if truth[i] or circuit.decoy[i]]
+    keep = (marked[-1] if marked else 0) + 2
+    if keep >= len(order) - 2:  # "..." hiding one or two features would save nothing
+        keep = len(order)
+    plain = [f"{_label(i, truth, circuit.decoy)}={scores[i]:.3f}" for i in order[:keep]]
+    shown = [paint(p, st) if (st := _style(i, truth, circuit.decoy)) else p
+             for p, i in zip(plain, order[:keep], strict=True)]
+    if keep < len(order):
+        plain.append("...")
+        shown.append("...")
+    indent = " " * 11
+    return "\n".join([
+        f"method   : {paint(method, 'bold')}  ({family})",
+        f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
+        f"auroc    : {paint(f'{score:.4f}', 'bold')}   {GLOSS}",
+        f"features : {_wrap(plain, shown, indent)}",
+        indent + paint(_legend(circuit, labels), "dim"),
+    ])
+
+
+def cmd_compare(args, paint):
+    name = resolve(args, "circuit", required=True)
+    samples, seed = resolve(args, "samples"), resolve(args, "seed")
+    labels, strength = resolve(args, "labels"), resolve(args, "strength")
+    circuit, scores, truth = run_seed(name, None, seed=seed, samples=samples, labels=labels,
+                                      strength=strength)
+    methods = tuple(nt.METHODS)
+    aurocs = nt.auroc_rows(scores, np.broadcast_to(truth, scores.shape))
+    top_k = int(truth.sum())  # AUROC 1.0 exactly when the top k are the k ground-truth features
+    orders = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
+    if args.json:
+        return json.dumps({
+            "circuit": name, "labels": labels, "samples": samples, "seed": seed, "strength": strength,
+            "fools": list(circuit.fools), "ground_truth": _names_of(truth), "decoys": _names_of(circuit.decoy),
+            "methods": [{"method": m, "family": nt.METHODS[m].family, "auroc": float(aurocs[r]),
+                         "top": [f"f{i}" for i in orders[r]], "importances": scores[r].tolist()}
+                        for r, m in enumerate(methods)],
+        }, indent=2)
+    mw = max(len("method"), *map(len, methods))
+    fw = max(len("family"), *(len(nt.METHODS[m].family) for m in methods))
+    lines = [
+        f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
+        textwrap.fill(circuit.description, WIDTH, initial_indent=" " * 11, subsequent_indent=" " * 11),
+        "",
+        f"{'method'.ljust(mw)}  {'family'.ljust(fw)}  auroc   top {top_k} features",
+    ]
+    for r, m in enumerate(methods):
+        feats = " ".join(paint(_label(i, truth, circuit.decoy), _style(i, truth, circuit.decoy) or "bold")
+                         if truth[i] or circuit.decoy[i] else _label(i, truth, circuit.decoy)
+                         for i in orders[r])
+        target = "   <- the decoy targets this method" if m in circuit.fools else ""
+        lines.append(f"{m.ljust(mw)}  {nt.METHODS[m].family.ljust(fw)}  {aurocs[r]:.4f}  {feats}{target}")
+    lines += ["", f"auroc {GLOSS}", paint(_legend(circuit, labels), "dim")]
+    return "\n".join(lines)
+
+
+def cmd_table(args, paint):
+    seeds, samples = resolve(args, "seeds"), resolve(args, "samples")
+    labels, strength = resolve(args, "labels"), resolve(args, "strength")
+    res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength)
+    if args.json:
+        return json.dumps(res.to_dict(), indent=2)
+    return "\n".join([
+        f"Mean AUROC ± standard error over {seeds} seeds x {samples} samples, labels={labels}, "
+        f"strength={strength:g}",
+        f"{GLOSS}",
+        "",
+        res.to_markdown(errors="sem"),
+    ])
+
+
+COMMANDS = {
+    "circuits": (cmd_circuits, "describe each regime: what it plants, whom it fools, its features",
+                 (), (), ["neurotrace circuits", "neurotrace circuits --json"]),
+    "attribute": (cmd_attribute, "one method on one circuit at one seed: AUROC and the ranked features",
+                  ("method", "circuit", "samples", "seed", "labels", "strength"), ("method", "circuit"),
+                  ["neurotrace attribute --method gradient --circuit suppressor",
+                   "neurotrace attribute --method patching --circuit suppressor --seed 3",
+                   "neurotrace attribute --method correlation --circuit confounded --labels scrambled",
+                   "NEUROTRACE_METHOD=gradient neurotrace attribute --circuit suppressor --json"]),
+    "compare": (cmd_compare, "every registered method on one circuit, one row each",
+                ("circuit", "samples", "seed", "labels", "strength"), ("circuit",),
+                ["neurotrace compare --circuit confounded",
+                 "neurotrace compare --circuit suppressor --strength 2 --samples 2048"]),
+    "table": (cmd_table, "mean AUROC of every method on every circuit (the evals/RESULTS.md table)",
+              ("seeds", "samples", "labels", "strength"), (),
+              ["neurotrace table", "neurotrace table --labels scrambled --seeds 256",
+               "neurotrace table --strength 0.5 --json"]),
+}
+
+MAIN_EPILOG = """\
+examples:
+  neurotrace circuits
+  neurotrace attribute --method gradient --circuit suppressor   # fooled: AUROC 0.7500
+  neurotrace attribute --method patching --circuit suppressor   # not fooled: 1.0000
+  neurotrace compare --circuit confounded
+  neurotrace table --labels scrambled
+
+environment (a flag overrides its variable; an empty variable counts as unset):
+  NEUROTRACE_METHOD  NEUROTRACE_CIRCUIT  NEUROTRACE_LABELS
+  NEUROTRACE_SAMPLES NEUROTRACE_SEED     NEUROTRACE_STRENGTH
+  colour only on a terminal; NO_COLOR=1 turns it off
+
+exit status: 0 success, 2 bad input (one line on stderr)
+"""
+
+
+def _formatter(prog):
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=28)
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog="neurotrace", allow_abbrev=False, epilog=MAIN_EPILOG,
+                     formatter_class=_formatter,
+                     description="Score attribution methods on compiled circuits whose true circuit is known.")
+    parser.add_argument("--version", action="version", version=f"neurotrace {nt.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    for name, (fn, summary, options, required, examples) in COMMANDS.items():
+        p = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False,
+                           formatter_class=_formatter,
+                           epilog="examples:\n" + "\n".join(f"  {e}" for e in examples))
+        _add_options(p, options, required)
+        p.set_defaults(run=fn, prog=p.prog)
+    return parser
+
+
+def _value_flags() -> set[str]:
+    return {f"--{n}" for _, _, options, _, _ in COMMANDS.values() for n in options}
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """Glue ``--strength -inf`` into ``--strength=-inf``: argparse takes ``-inf`` for a flag.
+
+    Also name an unknown command with the closest valid one (argparse only lists them).
+    """
+    flags = _value_flags()
+    out, i = [], 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok in flags and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and argv[i + 1].split("=")[0] not in flags | {"--json", "--help", "-h", "--version"}:
+            out.append(f"{tok}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    command = next((t for t in out if not t.startswith("-")), None)
+    if command is None and not {"-h", "--help", "--version"} & set(out):
+        raise UsageError(f"neurotrace: error: missing command (valid choices: {', '.join(COMMANDS)}); "
+                         "see neurotrace --help")
+    if command is not None:
+        try:
+            check_choice(command, COMMANDS, "command")
+        except ValueError as err:
+            raise UsageError(f"neurotrace: error: {err}") from None
+    return out
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``neurotrace`` console script and ``python -m neurotrace``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = "neurotrace"
+    try:
+        args = build_parser().parse_args(_normalise(argv))
+        prog = args.prog
+        text = args.run(args, Paint(sys.stdout))
+        print(text)
+        sys.stdout.flush()
+    except UsageError as err:
+        print(" ".join(str(err).split()), file=sys.stderr)
+        return 2
+    except ValueError as err:  # the library's input checks: already one line, naming the value
+        print(f"{prog}: error: " + " ".join(str(err).split()), file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `neurotrace table | head -3`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
