@@ -246,9 +246,25 @@ def register_method(name: str, fn: Callable | None = None, *, family: str, summa
     if not callable(fn):
         raise ValueError(f"method {name!r} must be callable (got {type(fn).__name__})")
     check_choice(family, FAMILIES, "family")
+    _check_signature(name, fn)
     method = Method(name, fn, family, summary or (inspect.getdoc(fn) or "").split("\n")[0])
     METHODS[name] = method
     return method
+
+
+def _check_signature(name: str, fn: Callable) -> None:
+    """A plug-in with the wrong signature fails here, by name, not later with a TypeError."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # no introspectable signature (some builtins): trust it
+        return
+    try:
+        signature.bind(None, None, None)
+    except TypeError:
+        raise ValueError(
+            f"method {name!r} must accept (circuit, X, rng, **options); "
+            f"{getattr(fn, '__name__', 'it')}{signature} does not"
+        ) from None
 
 
 def unregister_method(name: str) -> Method:
@@ -288,7 +304,13 @@ def attribute(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
         raise ValueError(f"unknown option {unknown[0]!r} for method {method!r} (valid options: {valid})")
     if rng is None:
         rng = make_rng("attribute", method, 0)
-    scores = np.asarray(entry.fn(circuit, X, rng, **options), dtype=float)
+    out = entry.fn(circuit, X, rng, **options)
+    try:
+        scores = np.asarray(out, dtype=float)
+    except (TypeError, ValueError, RuntimeError):  # e.g. a string, a dict, a torch tensor needing grad
+        raise ValueError(
+            f"method {method!r} returned {type(out).__name__}, not {circuit.n_features} numbers"
+        ) from None
     if scores.shape != (circuit.n_features,):
         raise ValueError(
             f"method {method!r} returned shape {scores.shape}; expected ({circuit.n_features},)"
