@@ -26,6 +26,7 @@ import neurotrace as nt
 
 from ._checks import MAX_SAMPLES, check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
 from .evaluate import run_seed
+from .plugins import load_plugins, split_plugin_args
 
 GLOSS = "(1.0 = circuit fully recovered, 0.5 = chance)"
 ENV_PREFIX = "NEUROTRACE_"
@@ -331,6 +332,11 @@ def build_parser() -> _Parser:
                      formatter_class=_formatter,
                      description="Score attribution methods on compiled circuits whose true circuit is known.")
     parser.add_argument("--version", action="version", version=f"neurotrace {nt.__version__}")
+    # Never parsed here (main strips it first, see neurotrace.plugins); listed for --help.
+    parser.add_argument("--plugin", metavar="MODULE", action="append",
+                        help="import MODULE or a .py file first, so the methods it registers can be used; "
+                             "repeatable [env NEUROTRACE_PLUGINS, comma-separated; installed packages' "
+                             "entry points in group neurotrace.methods load too]")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for name, (fn, summary, options, required, examples) in COMMANDS.items():
         p = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False,
@@ -378,6 +384,8 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = "neurotrace"
     try:
+        plugin_modules, argv = split_plugin_args(argv)
+        load_plugins(plugin_modules)  # first, so --method and --help see plug-in methods
         args = build_parser().parse_args(_normalise(argv))
         prog = args.prog
         text = args.run(args, Paint(sys.stdout))
