@@ -209,3 +209,40 @@ def _fake_distribution(folder, name, entry_point):
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(f"[{plugins.ENTRY_POINT_GROUP}]\n{entry_point}\n")
+
+
+# --- the command line finds plug-ins before it parses -----------------------------------------------
+
+
+def test_cli_plugin_flag_makes_the_method_available(make_plugin, capsys):
+    from neurotrace.cli import main
+
+    _, method, path = make_plugin()
+    assert main(["attribute", "--method", method, "--circuit", "suppressor", "--plugin", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"method   : {method}  (proxy)" in out
+    assert "auroc    : 0.7500" in out
+
+
+def test_cli_environment_variable_and_help(make_plugin, monkeypatch, capsys):
+    from neurotrace.cli import main
+
+    module, method, _ = make_plugin()
+    monkeypatch.setenv(plugins.ENV_VAR, module)
+    assert main(["compare", "--circuit", "confounded", "--samples", "64"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert [method, "proxy", "1.0000"] in [row[:3] for row in rows]
+    with pytest.raises(SystemExit):
+        main(["attribute", "--help"])
+    assert method in capsys.readouterr().out  # --method's help lists the registered methods
+
+
+def test_cli_bad_plugin_is_one_line_and_exit_2(clean_registry, capsys):
+    from neurotrace.cli import main
+
+    assert main(["--plugin", "no_such_plugin_xyz", "table"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("neurotrace: error: cannot import plugin 'no_such_plugin_xyz'")
+    assert main(["table", "--plugin"]) == 2
+    assert "--plugin needs a module name" in capsys.readouterr().err
