@@ -1,0 +1,134 @@
+"""Exercise 4 checker: a decoy of the student's own that fools one method but not another.
+
+What a checker *can* verify, all measured with the library on the circuit's own data:
+
+1. The labels are honest. Every causal feature moves the output (patching, the
+   interventional measure, scores it above 0). Every other feature either has zero weight
+   into the network or a net effect well below the weakest causal feature's -- otherwise
+   it is part of the circuit, whatever the label says.
+2. The chosen method is fooled: its AUROC drops clearly below 1 *and* a decoy outranks a
+   causal feature (so the drop is the decoy's doing, not noise).
+3. The other method is not fooled: its AUROC stays near 1.
+4. Strength 0 is a control: the decoy is switched off and the fooled method recovers.
+
+What it cannot verify: that the decoy is plausible in a trained network, or that the
+method is fooled on any data but the circuit's own distribution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..circuits import Circuit
+from ..evaluate import evaluate
+from ..methods import METHODS
+from ._feedback import Mistake, checker, fmt
+from .registry import registered_circuit
+
+FOOLED_BELOW = 0.9      # mean AUROC at or below this: fooled (one decoy above all 4 causal gives 0.875)
+TRUTHFUL_ABOVE = 0.95   # mean AUROC at or above this: not fooled
+# A non-causal feature with weight may move the output by at most this fraction of the
+# weakest causal feature's mean |patching effect| (the shipped suppressor reaches 0.63).
+DECOY_EFFECT_RATIO = 0.75
+UNDER_TEST = "_decoy_under_test"
+
+
+def _build(builder, strength: float, seed: int) -> Circuit:
+    where = f"(strength={strength}, seed={seed})"
+    try:
+        circuit = builder(strength=strength, seed=seed)
+    except NotImplementedError:
+        raise Mistake(f"your builder is not written yet (it raised NotImplementedError) {where}") from None
+    except Exception as error:  # the student's bug is the feedback
+        raise Mistake(f"your builder raised {type(error).__name__}: {error} {where}; it must accept the "
+                      "keyword arguments strength and seed") from None
+    if not isinstance(circuit, Circuit):
+        raise Mistake(f"your builder returned a {type(circuit).__name__} {where}; it must return an nt.Circuit")
+    return circuit
+
+
+def _check_labels(c: Circuit) -> None:
+    if not c.decoy.any():
+        raise Mistake("no feature is marked as a decoy: set decoy=True for the feature(s) you planted.")
+    both = np.flatnonzero(c.decoy & c.causal)
+    if len(both):
+        raise Mistake(f"feature f{both[0]} is marked both causal and decoy: a decoy is, by definition, not part "
+                      "of the circuit.")
+    if not c.causal.any() or c.causal.all():
+        raise Mistake("the causal mask must mark some features causal and some not (AUROC needs both).")
+
+
+def _check_honest(c_by_seed: list, patch: np.ndarray) -> str:
+    """``patch``: mean |patching effect| ``(seeds, d)``. Returns a sentence describing the decoys."""
+    c = c_by_seed[0]
+    weakest = patch[:, c.causal].min(axis=1)  # (seeds,)
+    dead = np.flatnonzero((patch[:, c.causal] <= 1e-9).all(axis=0))
+    if len(dead):
+        j = np.flatnonzero(c.causal)[dead[0]]
+        raise Mistake(f"causal feature f{j} does not move the output (patching scores it 0 on every seed): "
+                      "only features that change the output belong in the causal mask.")
+    ratio = patch / weakest[:, None]  # (seeds, d)
+    described = []
+    for j in np.flatnonzero(~c.causal):
+        zero_weight = all(not ci.W[:, j].any() for ci in c_by_seed)
+        worst = float(ratio[:, j].max())
+        if not zero_weight and worst > DECOY_EFFECT_RATIO:
+            role = "a decoy" if c.decoy[j] else "neither causal nor decoy"
+            raise Mistake(
+                f"f{j} is labelled {role}, but it changes the output: patching it moves the output by "
+                f"{fmt(worst)}x as much as the weakest causal feature on some seed (allowed "
+                f"{DECOY_EFFECT_RATIO}x). A feature with that much net effect is part of the circuit: make its "
+                "contributions cancel, or give it zero weight.")
+        if c.decoy[j]:
+            described.append(f"f{j} (zero weight)" if zero_weight
+                             else f"f{j} (net effect at most {fmt(worst)}x the weakest causal feature's)")
+    return ", ".join(described)
+
+
+@checker("Exercise 4 (your own decoy)")
+def check_decoy(builder, fools: str, not_fooled: str = "patching", *, seeds: int = 8, samples: int = 512) -> str:
+    """Check ``builder(strength=1.0, seed=0) -> nt.Circuit``: an honest decoy that fools ``fools``
+    but not ``not_fooled``, switched off at strength 0. Scored with ``nt.evaluate``."""
+    for role, name in (("fools", fools), ("not_fooled", not_fooled)):
+        if name not in METHODS:
+            raise Mistake(f"{role}={name!r} is not a method (methods: {', '.join(METHODS)}).")
+        if METHODS[name].family == "baseline":
+            raise Mistake(f"{name!r} is a chance baseline: it is never right, so it cannot be fooled. "
+                          "Pick a real method.")
+    if fools == not_fooled:
+        raise Mistake("fools and not_fooled name the same method: a decoy cannot both fool it and not.")
+    circuits = [_build(builder, 1.0, seed) for seed in range(seeds)]
+    _check_labels(circuits[0])
+    claimed = circuits[0].fools
+    if claimed and fools not in claimed:
+        raise Mistake(f"your circuit says it fools {', '.join(claimed)}, but you asked to check {fools!r}: "
+                      "make the claim and the check agree.")
+    _build(builder, 0.0, 0)
+
+    methods = tuple(dict.fromkeys((fools, not_fooled, "patching")))
+    with registered_circuit(UNDER_TEST, builder):
+        real = evaluate(methods, UNDER_TEST, seeds=seeds, samples=samples, strength=1.0)
+        control = evaluate(fools, UNDER_TEST, seeds=seeds, samples=samples, strength=0.0)
+    decoys = _check_honest(circuits, real.importances[methods.index("patching"), 0])
+
+    fooled_auroc = float(real.cell(fools, UNDER_TEST).mean())
+    scores = real.importances[methods.index(fools), 0].mean(axis=0)  # mean over seeds, (d,)
+    c = circuits[0]
+    if fooled_auroc > FOOLED_BELOW:
+        raise Mistake(f"{fools} is not fooled: its mean AUROC is {fooled_auroc:.3f} over {seeds} seeds "
+                      f"(fooled means {FOOLED_BELOW} or less). Make the decoy stronger, so that {fools} ranks it "
+                      "above the causal features.")
+    if scores[c.decoy].max() <= scores[c.causal].min():
+        raise Mistake(f"{fools}'s AUROC drops to {fooled_auroc:.3f}, but not because of your decoy: no decoy "
+                      "outranks a causal feature on average. Look at which features it does rank high.")
+    honest_auroc = float(real.cell(not_fooled, UNDER_TEST).mean())
+    if honest_auroc < TRUTHFUL_ABOVE:
+        raise Mistake(f"{not_fooled} is fooled too: its mean AUROC is {honest_auroc:.3f} (not fooled means "
+                      f"{TRUTHFUL_ABOVE} or more). Your decoy must fool {fools} but not {not_fooled}.")
+    control_auroc = float(control.cell(fools, UNDER_TEST).mean())
+    if control_auroc < TRUTHFUL_ABOVE:
+        raise Mistake(f"at strength 0 {fools} is still fooled (mean AUROC {control_auroc:.3f}): strength 0 "
+                      "must switch the decoy off, so the control shows the failure comes from the decoy.")
+    return (f"an honest decoy: {decoys}. {fools} is fooled (mean AUROC {fooled_auroc:.3f}), {not_fooled} is "
+            f"not ({honest_auroc:.3f}), and at strength 0 {fools} recovers ({control_auroc:.3f}). Checked on "
+            f"your circuit's own data, {seeds} seeds x {samples} samples.")
