@@ -1,0 +1,505 @@
+"""Figures for the book: one palette, one look, every figure built from library results.
+
+Every function returns a ``matplotlib.figure.Figure`` (not a pyplot figure, so a notebook shows
+it once, when the cell returns it). The colours are fixed across the whole book:
+``ROLE_COLORS`` for causal / decoy / other features (Okabe-Ito blue and vermillion, neutral
+grey) and ``method_style(name)`` for methods, in registry order, so a method keeps its colour
+on every page. Fonts are sized for a projector.
+
+Needs the ``[book]`` extra (matplotlib); the core library never imports this module.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import matplotlib
+
+# Importing pyplot lets the notebook backend register its Figure formatter; figures themselves
+# are built with Figure() so that nothing is drawn twice or kept alive by pyplot.
+import matplotlib.pyplot as plt  # noqa: F401
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.font_manager import findfont, get_font
+from matplotlib.patches import Patch
+
+from .evaluate import Sweep
+from .methods import METHODS, integrated_gradients
+
+# --- the palette ------------------------------------------------------------------------------
+
+# Okabe & Ito (2008), the colour-blind-safe palette; grey for the features that are neither.
+ROLE_COLORS = {"causal": "#0072B2", "decoy": "#D55E00", "other": "#B0B0B0"}
+ROLE_LABELS = {"causal": "causal (the true circuit)", "decoy": "decoy (planted)", "other": "other (noise)"}
+
+# Method colours: the remaining Okabe-Ito hues first, then the role hues; line styles cycle
+# on top, so even a long registry keeps every (colour, style) pair distinct.
+METHOD_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#8C6D00")
+METHOD_LINESTYLES = ("-", "--", "-.", ":")
+BASELINE_COLOR = "#808080"
+
+STYLE = {
+    "font.size": 13,
+    "axes.titlesize": 14,
+    "axes.labelsize": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "figure.titlesize": 16,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+}
+
+
+def _styled(fn):
+    """Build the figure inside ``STYLE`` so fonts and spines match on every page."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def feature_roles(circuit) -> np.ndarray:
+    """``(n_features,)`` array of ``"causal"``, ``"decoy"`` or ``"other"``."""
+    return np.where(circuit.causal, "causal", np.where(circuit.decoy, "decoy", "other"))
+
+
+def feature_names(circuit) -> list[str]:
+    return [f"f{j}" for j in range(circuit.n_features)]
+
+
+def role_legend_handles(roles=("causal", "decoy", "other")) -> list:
+    return [Patch(facecolor=ROLE_COLORS[r], label=ROLE_LABELS[r]) for r in roles]
+
+
+def method_style(method: str) -> dict:
+    """``color`` and ``linestyle`` of a method: fixed by its position in ``METHODS``."""
+    if method in METHODS and METHODS[method].family == "baseline":
+        return {"color": BASELINE_COLOR, "linestyle": ":"}
+    others = [m for m in METHODS if METHODS[m].family != "baseline"]
+    k = others.index(method) if method in others else len(others)
+    return {"color": METHOD_COLORS[k % len(METHOD_COLORS)],
+            "linestyle": METHOD_LINESTYLES[(k // len(METHOD_COLORS)) % len(METHOD_LINESTYLES)]}
+
+
+def _signed(value: float, digits: int = 2) -> str:
+    """``+0.00`` rather than ``-0.00`` for a value that rounds to zero."""
+    return f"{round(float(value), digits) + 0.0:+.{digits}f}"
+
+
+def _grid(n: int, ncols: int):
+    ncols = max(1, min(ncols, n))
+    return -(-n // ncols), ncols
+
+
+# --- ranked importances -------------------------------------------------------------------------
+
+
+class ImportancePanels:
+    """Every method's ranked importances, one panel per method, redrawn in place.
+
+    ``update(results)`` takes a one-seed ``Results`` for one circuit (``nt.evaluate(...,
+    seeds=1)``) and moves the existing bars, labels and titles. Each panel lists the features
+    from most to least important (top to bottom), bars scaled so the method's top feature is
+    1, coloured by role. ``png()`` renders fast for sliders: the static parts (axes, ticks,
+    legend) are drawn once and cached; a redraw only paints the bars and the texts that change.
+    The layout is fixed in inches, not left to a layout engine, so it never shifts as labels change.
+    """
+
+    # Layout, in inches.
+    PANEL_WIDTH, ROW_HEIGHT_PER_FEATURE = 2.9, 0.27
+    LEFT, RIGHT, TOP, BOTTOM, COLUMN_GAP, ROW_GAP = 1.0, 0.25, 1.25, 1.2, 0.8, 1.05
+
+    def __init__(self, methods, n_features: int, *, ncols: int = 3, title: str | None = None, dpi: int = 80):
+        self.methods = tuple(methods)
+        self.n_features = int(n_features)
+        self.title = title
+        nrows, ncols = _grid(len(self.methods), ncols)
+        panel_h = self.ROW_HEIGHT_PER_FEATURE * self.n_features
+        width = self.LEFT + self.RIGHT + ncols * self.PANEL_WIDTH + (ncols - 1) * self.COLUMN_GAP
+        height = self.TOP + self.BOTTOM + nrows * panel_h + (nrows - 1) * self.ROW_GAP
+        with matplotlib.rc_context(STYLE):
+            self.figure = Figure(figsize=(width, height), dpi=dpi)
+            FigureCanvasAgg(self.figure)
+            grid = self.figure.add_gridspec(
+                nrows, ncols, left=self.LEFT / width, right=1 - self.RIGHT / width,
+                bottom=self.BOTTOM / height, top=1 - self.TOP / height,
+                wspace=self.COLUMN_GAP / self.PANEL_WIDTH, hspace=self.ROW_GAP / panel_h)
+            axes = [self.figure.add_subplot(grid[k // ncols, k % ncols]) for k in range(nrows * ncols)]
+            self.axes = axes[: len(self.methods)]
+            for ax in axes[len(self.methods):]:
+                ax.set_visible(False)
+            ranks = np.arange(self.n_features)
+            self.bars, self.labels, self.titles = [], [], []
+            for k, ax in enumerate(self.axes):
+                self.bars.append(list(ax.barh(ranks, np.zeros(self.n_features), height=0.75,
+                                              color=ROLE_COLORS["other"])))
+                ax.set_ylim(self.n_features - 0.5, -0.5)  # rank 1 on top
+                ax.set_xlim(0, 1.05)
+                ax.set_yticks([])
+                ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
+                # Own texts for feature names and titles: cheaper to redraw than axis ticks.
+                self.labels.append([ax.text(-0.03, r, "", transform=ax.get_yaxis_transform(), ha="right",
+                                            va="center", fontsize=12) for r in ranks])
+                self.titles.append(ax.text(0.0, 1.02, "", transform=ax.transAxes, ha="left", va="bottom",
+                                           fontsize=14, linespacing=1.3))
+                if k // ncols == nrows - 1 or k + ncols >= len(self.methods):
+                    ax.set_xlabel("importance (top = 1)")
+                if k % ncols == 0:
+                    ax.set_ylabel("rank", labelpad=30)
+            self.suptitle = self.figure.text(0.5, 1 - 0.3 / height, title or "", ha="center", va="top",
+                                             fontsize=16, fontweight="bold")
+            self.figure.legend(handles=role_legend_handles(), loc="lower center", ncol=3, frameon=False,
+                               bbox_to_anchor=(0.5, 0.0))
+        # Feature names are pasted as cached bitmaps on the fast path (see _paste_labels): drawing
+        # 12 x n_methods texts through the font engine would cost more than everything else.
+        self._dynamic = [a for bars in self.bars for a in bars] + self.titles + [self.suptitle]
+        self._background = None
+        self._sprites = {}
+
+    def update(self, results, *, title: str | None = None):
+        """Show ``results`` (one circuit, seed 0): bars, feature labels and per-panel AUROC."""
+        from .circuits import make_circuit
+
+        circuit = make_circuit(results.circuits[0], strength=results.strength, seed=0)
+        roles = feature_roles(circuit)
+        names = feature_names(circuit)
+        auroc = results.auroc[:, 0, 0]
+        for i, method in enumerate(self.methods):
+            k = results.methods.index(method)
+            scores = results.importances[k, 0, 0]
+            order = np.argsort(-scores, kind="stable")
+            top = scores[order[0]]
+            widths = scores[order] / top if top > 0 else np.zeros_like(scores)
+            for bar, label, width, j in zip(self.bars[i], self.labels[i], widths, order, strict=True):
+                role = roles[j]
+                bar.set_width(width)
+                bar.set_color(ROLE_COLORS[role])
+                label.set_text(names[j])
+                label.set_color(ROLE_COLORS[role] if role != "other" else "#505050")
+                label.set_fontweight("bold" if role != "other" else "normal")
+            self.titles[i].set_text(f"{method}\nAUROC {auroc[k]:.2f}")
+        self.suptitle.set_text(title or self.title or (f"{results.circuits[0]} at decoy strength "
+                                                       f"{results.strength:g}: each method's ranking"))
+        return self.figure
+
+    def rgba(self) -> np.ndarray:
+        """Render the current state: ``(height_px, width_px, 4)`` uint8, reusing the static parts."""
+        canvas = self.figure.canvas
+        if self._background is None:
+            changing = self._dynamic + [t for ts in self.labels for t in ts]
+            for artist in changing:
+                artist.set_visible(False)
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            for artist in changing:
+                artist.set_visible(True)
+        canvas.restore_region(self._background)
+        for artist in self._dynamic:
+            self.figure.draw_artist(artist)
+        pixels = np.asarray(canvas.buffer_rgba())
+        self._paste_labels(pixels)
+        return pixels
+
+    def _sprite(self, label):
+        """A feature name rendered once as (alpha (h, w) in [0, 1], rgb (3,)), cached by its look."""
+        key = (label.get_text(), label.get_color(), label.get_fontweight())
+        if key not in self._sprites:
+            font = get_font(findfont(label.get_fontproperties()))
+            font.clear()
+            font.set_size(label.get_fontsize(), self.figure.dpi)
+            font.set_text(key[0], 0)
+            font.draw_glyphs_to_bitmap(antialiased=True)
+            alpha = np.asarray(font.get_image(), dtype=float) / 255.0
+            self._sprites[key] = (alpha, 255.0 * np.array(to_rgb(key[1])))
+        return self._sprites[key]
+
+    def _paste_labels(self, pixels):
+        """Alpha-blend each feature name right-aligned and centred where its Text would sit."""
+        height = pixels.shape[0]
+        for ax, labels in zip(self.axes, self.labels, strict=True):
+            transform = ax.get_yaxis_transform()
+            for label in labels:
+                alpha, rgb = self._sprite(label)
+                x, y = transform.transform(label.get_position())
+                h, w = alpha.shape
+                top, left = int(round(height - y - h / 2)), int(round(x - w))
+                region = pixels[top:top + h, left:left + w, :3]
+                a = alpha[: region.shape[0], : region.shape[1], None]
+                region[...] = (region * (1 - a) + rgb * a).astype(np.uint8)
+
+    def png(self) -> bytes:
+        """The current state as PNG bytes (fast path; light compression)."""
+        import io
+
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(self.rgba()).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+
+def importances(results, *, title: str | None = None, ncols: int = 3) -> Figure:
+    """Ranked importances of every method in ``results`` (one circuit, seed 0)."""
+    n_features = results.importances.shape[-1]
+    panels = ImportancePanels(results.methods, n_features, ncols=ncols, title=title)
+    return panels.update(results)
+
+
+# --- AUROC bars ------------------------------------------------------------------------------------
+
+
+@_styled
+def auroc_bars(results, *, title: str | None = None) -> Figure:
+    """Mean AUROC (± standard error over seeds) per method: one panel per circuit.
+
+    A dashed line marks chance (0.5); a method the circuit is built to fool gets a hatched
+    bar, so the planted failures stand out.
+    """
+    from .circuits import make_circuit
+
+    mean, sem = results.mean(), results.sem()
+    n_m, n_c = mean.shape
+    fig = Figure(figsize=(max(6.0, 3.6 * n_c + 2.2), 0.5 * n_m + 2.2), layout="constrained")
+    axes = fig.subplots(1, n_c, sharey=True, squeeze=False)[0]
+    y = np.arange(n_m)
+    for j, (ax, circuit) in enumerate(zip(axes, results.circuits, strict=True)):
+        fools = make_circuit(circuit).fools
+        for i, method in enumerate(results.methods):
+            ax.barh(y[i], mean[i, j], xerr=sem[i, j], height=0.7, capsize=3,
+                    color=method_style(method)["color"], edgecolor="black", linewidth=0.6,
+                    hatch="//" if method in fools else None, alpha=0.9)
+            ax.text(mean[i, j] + sem[i, j] + 0.03, y[i], f"{mean[i, j]:.2f}", va="center", fontsize=11)
+        ax.axvline(0.5, color="black", linestyle="--", linewidth=1)
+        ax.set_xlim(0, 1.3)
+        ax.set_xticks([0, 0.5, 1])
+        ax.set_title(circuit if circuit != "clean" else "clean (control)")
+        ax.set_xlabel("AUROC vs true circuit")
+    axes[0].set_yticks(y, results.methods)
+    axes[0].set_ylim(n_m - 0.5, -0.5)
+    fig.suptitle(title or f"AUROC over {results.seeds} seeds (hatched: the method this regime targets; "
+                          "dashed: chance)", fontweight="bold")
+    return fig
+
+
+# --- regime mechanisms ------------------------------------------------------------------------------
+
+
+@_styled
+def confounded_mechanism(circuit, X, *, title: str | None = None) -> Figure:
+    """The decoy against the output next to a causal feature: correlated, yet zero weight.
+
+    ``X (n, n_features)`` are samples from the circuit's distribution. Left: the causal
+    feature with the largest weight; right: the first decoy. Each panel states the feature's
+    |corr| with the output and its weight into the network (norm of its column of ``W``).
+    """
+    X = np.asarray(X, dtype=float)
+    y = circuit.forward(X)
+    weight = np.linalg.norm(circuit.W, axis=0)
+    causal = np.flatnonzero(circuit.causal)
+    decoys = np.flatnonzero(circuit.decoy)
+    j_causal = causal[np.argmax(weight[causal])]
+    j_decoy = decoys[0] if len(decoys) else np.flatnonzero(~circuit.causal)[0]
+    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    corr = {}
+    for ax, j in zip(axes, (j_causal, j_decoy), strict=True):
+        role = feature_roles(circuit)[j]
+        corr[j] = abs(float(np.corrcoef(X[:, j], y)[0, 1]))
+        ax.scatter(X[:, j], y, s=9, alpha=0.45, color=ROLE_COLORS[role], linewidths=0)
+        ax.set_xlabel(f"f{j} ({role})")
+        ax.set_title(f"f{j}: |corr| with output {corr[j]:.2f}\nweight into network {weight[j]:.2f}")
+    axes[0].set_ylabel("network output y")
+    fig.suptitle(title or (f"Decoy f{j_decoy} tracks the output (|corr| {corr[j_decoy]:.2f} vs "
+                           f"{corr[j_causal]:.2f}) yet the network never reads it"), fontweight="bold")
+    return fig
+
+
+def path_integrals(circuit, x, baseline=None, steps: int = 512):
+    """The straight IG path from ``baseline`` to ``x`` and the running attributions along it.
+
+    Returns ``alphas (steps+1,)``, ``outputs (steps+1,)`` = f on the path, and ``running
+    (steps+1, n_features)``: feature j's integral of ``dy/dx_j (x_j - x'_j)`` from 0 to alpha
+    (trapezoid rule on the fine grid), so ``running[-1]`` is IG(x) and each row sums to
+    ``f(path) - f(baseline)`` up to the quadrature error.
+    """
+    x = np.asarray(x, dtype=float)
+    base = np.zeros_like(x) if baseline is None else np.asarray(baseline, dtype=float)
+    alphas = np.linspace(0.0, 1.0, steps + 1)
+    path = base + alphas[:, None] * (x - base)
+    outputs = circuit.forward(path)
+    slope = circuit.gradient(path) * (x - base)  # d f(path(alpha)) / d alpha, per feature
+    pieces = 0.5 * (slope[1:] + slope[:-1]) * np.diff(alphas)[:, None]
+    running = np.vstack([np.zeros((1, len(x))), np.cumsum(pieces, axis=0)])
+    return alphas, outputs, running
+
+
+@_styled
+def suppressor_mechanism(circuit, x=None, *, feature: int | None = None, title: str | None = None) -> Figure:
+    """The output along a decoy feature: steep local slopes, ~zero net change, and the IG path.
+
+    Left: f as the decoy ``feature`` (default: the first decoy) sweeps its data range, the
+    other features held at ``x`` (default: all ones), with the IG path from the zero baseline
+    to ``x`` marked on it. Right: along that path, the running IG integral of the decoy (it
+    climbs the gates and cancels back to ~0) next to the strongest causal feature.
+    """
+    d = circuit.n_features
+    x = np.ones(d) if x is None else np.asarray(x, dtype=float)
+    j = int(np.flatnonzero(circuit.decoy)[0]) if feature is None else int(feature)
+    grid = np.linspace(-2.5, 2.5, 4001)
+    sweep_X = np.tile(x, (len(grid), 1))
+    sweep_X[:, j] = grid
+    y = circuit.forward(sweep_X)
+    slope = np.abs(circuit.gradient(sweep_X)[:, j])
+    alphas, outputs, running = path_integrals(circuit, x)
+    weight = np.linalg.norm(circuit.W, axis=0)
+    causal = np.flatnonzero(circuit.causal)
+    j_causal = int(causal[np.argmax(weight[causal])])
+    on_path = (grid >= min(0.0, x[j])) & (grid <= max(0.0, x[j]))
+    x_base = x.copy()
+    x_base[j] = 0.0
+    net = float(circuit.forward(x[None])[0] - circuit.forward(x_base[None])[0])
+
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(grid, y, color=ROLE_COLORS["decoy"], linewidth=2)
+    left.plot(grid[on_path], y[on_path], color="black", linewidth=4, alpha=0.35,
+              label=f"IG path: f{j} from 0 to {x[j]:g}")
+    left.plot([0.0, x[j]], [y[np.argmin(np.abs(grid))], y[np.argmin(np.abs(grid - x[j]))]], "o",
+              color="black", markersize=7)
+    left.set_xlabel(f"decoy f{j} (other features held fixed)")
+    left.set_ylabel("network output y")
+    left.set_title(f"Steepest slope |dy/df{j}| = {slope.max():.0f}\n"
+                   f"net change from 0 to {x[j]:g}: {_signed(net)}")
+    left.legend(loc="upper left", frameon=False)
+
+    right.plot(alphas, running[:, j], color=ROLE_COLORS["decoy"], linewidth=2.5, label=f"decoy f{j}")
+    right.plot(alphas, running[:, j_causal], color=ROLE_COLORS["causal"], linewidth=2.5,
+               label=f"causal f{j_causal}")
+    right.axhline(0, color="black", linewidth=0.8)
+    right.set_xlabel("position along the IG path (0 = baseline, 1 = input)")
+    right.set_ylabel("running integral of slope")
+    right.set_title(f"IG for f{j} climbs, then cancels: {_signed(running[-1, j])}\n"
+                    f"causal f{j_causal} keeps its effect: {_signed(running[-1, j_causal])}")
+    right.legend(loc="best", frameon=False)
+    fig.suptitle(title or f"Decoy f{j}: steep local slopes, yet no net effect on the output", fontweight="bold")
+    return fig
+
+
+@_styled
+def weights(circuit, *, title: str | None = None) -> Figure:
+    """How strongly the network reads each feature: ``sum_h |v_h W_hj|``, bars coloured by role."""
+    reads = np.abs(circuit.v[:, None] * circuit.W).sum(axis=0)
+    roles = feature_roles(circuit)
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    ax = fig.subplots()
+    ax.bar(np.arange(circuit.n_features), reads, color=[ROLE_COLORS[r] for r in roles], edgecolor="black",
+           linewidth=0.5)
+    ax.set_xticks(np.arange(circuit.n_features), feature_names(circuit))
+    ax.set_xlabel("input feature")
+    ax.set_ylabel("weight read by the network\n" + r"$\sum_h |v_h W_{hj}|$")
+    present = [r for r in ("causal", "decoy", "other") if (roles == r).any()]
+    ax.legend(handles=role_legend_handles(present), loc="upper right", frameon=False)
+    n_causal = int(circuit.causal.sum())
+    ax.set_title(title or f"{circuit.name}: the network reads exactly {n_causal} features", fontweight="bold")
+    return fig
+
+
+MECHANISMS = {"confounded": confounded_mechanism, "suppressor": suppressor_mechanism}
+"""Regime -> the figure that makes its decoy's mechanism visible (a new regime adds one)."""
+
+
+# --- integrated gradients ------------------------------------------------------------------------
+
+
+@_styled
+def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, title: str | None = None) -> Figure:
+    """The IG path integral for one input and the completeness check over all of ``X``.
+
+    Left: f along the straight path from the baseline to ``X[index]``, and the sum of the
+    running attributions, which retraces it (completeness along the whole path). Right: for
+    every row of ``X``, the sum of its IG attributions against ``f(x) - f(baseline)``.
+    """
+    X = np.asarray(X, dtype=float)
+    base = np.zeros(circuit.n_features) if baseline is None else np.asarray(baseline, dtype=float)
+    alphas, outputs, running = path_integrals(circuit, X[index], base)
+    ig = integrated_gradients(circuit, X, baseline=base, steps=steps)
+    total = ig.sum(axis=1)
+    change = circuit.forward(X) - circuit.forward(base[None])[0]
+    err = float(np.max(np.abs(total - change)))
+
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(alphas, outputs - outputs[0], color="black", linewidth=3, label="f(path) − f(baseline)")
+    left.plot(alphas, running.sum(axis=1), color=METHOD_COLORS[1], linewidth=2, linestyle="--",
+              label="sum of running attributions")
+    left.set_xlabel("α  (path x′ + α (x − x′))")
+    left.set_ylabel("output change")
+    left.set_title("Along the straight path, the attributions\nadd up to the output change")
+    left.legend(loc="best", frameon=False)
+
+    lo, hi = float(min(change.min(), total.min())), float(max(change.max(), total.max()))
+    right.plot([lo, hi], [lo, hi], color="#808080", linewidth=1)
+    right.scatter(change, total, s=14, color=METHOD_COLORS[3], alpha=0.7, linewidths=0)
+    right.set_xlabel("f(x) − f(baseline)")
+    right.set_ylabel("sum of IG attributions")
+    right.set_aspect("equal", adjustable="datalim")
+    right.set_title(f"Completeness over {len(X)} inputs ({steps}-node Gauss-Legendre)\n"
+                    f"largest gap {err:.1e}")
+    fig.suptitle(title or "Integrated gradients: the integral of the gradient along a path from a baseline",
+                 fontweight="bold")
+    return fig
+
+
+# --- AUROC versus decoy strength ------------------------------------------------------------------
+
+
+@_styled
+def sweep_curves(sweeps, *, title: str | None = None) -> Figure:
+    """AUROC against decoy strength: a grid with one row per method and one column per regime.
+
+    Small multiples rather than one crowded panel, because several methods sit at exactly 1.0
+    and their lines would hide each other. Each panel: the mean over seeds (line), the middle
+    80% of seeds (band, ``Sweep.band()``), chance (dashed) and the tuned strength 1 (thin
+    vertical). A panel whose regime is built to fool that method has a tinted background.
+    """
+    from .circuits import make_circuit
+
+    if isinstance(sweeps, Sweep):
+        sweeps = [sweeps]
+    methods = list(dict.fromkeys(m for sw in sweeps for m in sw.methods))
+    nrows, ncols = len(methods), len(sweeps)
+    fig = Figure(figsize=(2.9 * ncols + 2.6, 1.45 * nrows + 1.4), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex="col", sharey=True)
+    for c, sw in enumerate(sweeps):
+        fools = make_circuit(sw.circuit).fools
+        mean = sw.mean()
+        low, high = sw.band()
+        axes[0, c].set_title(sw.circuit if sw.circuit != "clean" else "clean (control)")
+        axes[-1, c].set_xlabel("decoy strength")
+        for r, method in enumerate(methods):
+            ax = axes[r, c]
+            ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
+            ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
+            if method in fools:
+                ax.set_facecolor("#FBE3D6")  # a pale vermillion: the planted failure
+            if method not in sw.methods:
+                continue
+            i = sw.methods.index(method)
+            style = method_style(method)
+            ax.fill_between(sw.strengths, low[i], high[i], color=style["color"], alpha=0.25, linewidth=0)
+            ax.plot(sw.strengths, mean[i], linewidth=2.4, **style)
+    for r, method in enumerate(methods):
+        axes[r, 0].set_ylabel(method, rotation=0, ha="right", va="center")
+    axes[0, 0].set_ylim(0.3, 1.05)
+    axes[0, 0].set_yticks([0.5, 1.0])
+    fig.suptitle(title or "AUROC vs decoy strength (line: mean over seeds; band: middle 80%; "
+                          "tinted: the regime targets this method)", fontweight="bold")
+    return fig
