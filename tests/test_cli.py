@@ -341,3 +341,36 @@ def test_version_and_help():
         assert f"neurotrace {command}" in proc.stdout
     attribute_help = " ".join(run("attribute", "--help").stdout.split())
     assert all(name in attribute_help for name in nt.METHODS)
+
+
+# --- the README shows real output --------------------------------------------------------------
+
+
+def _readme_sessions():
+    """``(env, argv, printed)`` for each ``$ ... neurotrace attribute ...`` line in README console blocks."""
+    import shlex
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    sessions = []
+    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
+        for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
+            if not chunk.startswith("$ "):
+                continue
+            command, _, printed = chunk[2:].partition("\n")
+            words = shlex.split(command)
+            env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+            argv = [w for w in words if w not in {f"{k}={v}" for k, v in env.items()}]
+            if argv[:2] == ["neurotrace", "attribute"]:
+                sessions.append((env, argv[1:], printed.rstrip("\n")))
+    return sessions
+
+
+def test_readme_attribute_examples_are_real_output():
+    sessions = _readme_sessions()
+    demos = [argv for _, argv, _ in sessions]
+    assert list(GS) in demos
+    assert ["attribute", "--method", "patching", "--circuit", "suppressor"] in demos
+    for env, argv, printed in sessions:
+        proc = run(*argv, env=env)
+        assert (proc.stdout + proc.stderr).rstrip("\n") == printed, " ".join(argv)
