@@ -20,7 +20,7 @@ from ..circuits import Circuit, make_circuit
 class Case:
     """One test input: ``where`` names it in feedback; ``X (n, n_features)``."""
 
-    where: str
+    where: str  # "On the clean circuit (seed 0)": starts every message about this case
     circuit: Circuit
     X: np.ndarray
 
@@ -43,9 +43,9 @@ def cases() -> list[Case]:
     out = []
     for name, seed, n in (("clean", 0, 16), ("suppressor", 1, 16)):
         circuit = make_circuit(name, seed=seed)
-        out.append(Case(f"on the {name} circuit (seed {seed})", circuit,
+        out.append(Case(f"On the {name} circuit (seed {seed})", circuit,
                         circuit.sample(n, make_rng("exercises", name, seed))))
     small = small_sigmoid_network()
-    out.append(Case("on a small sigmoid network with biases (5 features)", small,
+    out.append(Case("On a small sigmoid network with biases (5 features)", small,
                     small.sample(7, make_rng("exercises", "small network data"))))
     return out

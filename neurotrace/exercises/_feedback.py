@@ -80,7 +80,7 @@ def call(fn, args: tuple, where: str, protect=()) -> np.ndarray:
 
     ``protect``: indices of array arguments the function must not change in place. Every
     failure -- an exception, ``None``, a non-numeric answer, an edited input -- becomes a
-    :class:`Mistake` that says where it happened.
+    :class:`Mistake` that starts with ``where`` (e.g. "On the clean circuit (seed 0)").
     """
     if not callable(fn):
         raise Mistake(f"expected a function, got {type(fn).__name__}: pass the function itself, without calling it")
@@ -88,21 +88,21 @@ def call(fn, args: tuple, where: str, protect=()) -> np.ndarray:
     try:
         out = fn(*args)
     except NotImplementedError:
-        raise Mistake(f"your function is not written yet (it raised NotImplementedError) {where}") from None
+        raise Mistake(f"{where}: your function is not written yet (it raised NotImplementedError).") from None
     except Exception as error:  # the student's bug, whatever it is, is the feedback
-        raise Mistake(f"your function raised {type(error).__name__}: {error} ({where})") from None
+        raise Mistake(f"{where}: your function raised {type(error).__name__}: {error}") from None
     for i, original in before.items():
         if not np.array_equal(args[i], original):
             raise Mistake(
-                f"your function changed its input array in place {where}: work on a copy "
+                f"{where}: your function changed its input array in place. Work on a copy "
                 "(e.g. X.copy()) so the caller's data stay as they were"
             )
     if out is None:
-        raise Mistake(f"your function returned None {where}: did you forget the `return`?")
+        raise Mistake(f"{where}: your function returned None. Did you forget the `return`?")
     try:
         return np.asarray(out, dtype=float)
     except (TypeError, ValueError):
-        raise Mistake(f"your function returned a {type(out).__name__}, not an array of numbers {where}") from None
+        raise Mistake(f"{where}: your function returned a {type(out).__name__}, not an array of numbers.") from None
 
 
 def close(a, b) -> bool:
@@ -119,13 +119,13 @@ def expect_shape(out: np.ndarray, expected: tuple, where: str, known: dict) -> N
     if out.shape == expected:
         return
     hint = known.get(out.shape, "")
-    raise Mistake(f"wrong shape {where}: expected {expected}, got {out.shape}" + (f". {hint}" if hint else ""))
+    raise Mistake(f"{where}: wrong shape, expected {expected}, got {out.shape}." + (f" {hint}" if hint else ""))
 
 
 def expect_finite(out: np.ndarray, where: str) -> None:
     bad = np.argwhere(~np.isfinite(out))
     if len(bad):
-        raise Mistake(f"your answer holds NaN or inf {where} (first at index {tuple(bad[0].tolist())})")
+        raise Mistake(f"{where}: your answer holds NaN or inf (first at index {tuple(bad[0].tolist())}).")
 
 
 def fmt(x: float) -> str:

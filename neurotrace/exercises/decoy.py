@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_choice
 from ..circuits import Circuit
 from ..evaluate import evaluate
 from ..methods import METHODS
@@ -33,17 +34,21 @@ DECOY_EFFECT_RATIO = 0.75
 UNDER_TEST = "_decoy_under_test"
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _build(builder, strength: float, seed: int) -> Circuit:
     where = f"(strength={strength}, seed={seed})"
     try:
         circuit = builder(strength=strength, seed=seed)
     except NotImplementedError:
-        raise Mistake(f"your builder is not written yet (it raised NotImplementedError) {where}") from None
+        raise Mistake(f"Your builder is not written yet (it raised NotImplementedError) {where}.") from None
     except Exception as error:  # the student's bug is the feedback
-        raise Mistake(f"your builder raised {type(error).__name__}: {error} {where}; it must accept the "
-                      "keyword arguments strength and seed") from None
+        raise Mistake(f"Your builder raised {type(error).__name__}: {error} {where}; it must accept the "
+                      "keyword arguments strength and seed.") from None
     if not isinstance(circuit, Circuit):
-        raise Mistake(f"your builder returned a {type(circuit).__name__} {where}; it must return an nt.Circuit")
+        raise Mistake(f"Your builder returned a {type(circuit).__name__} {where}; it must return an nt.Circuit.")
     return circuit
 
 
@@ -65,7 +70,7 @@ def _check_honest(c_by_seed: list, patch: np.ndarray) -> str:
     dead = np.flatnonzero((patch[:, c.causal] <= 1e-9).all(axis=0))
     if len(dead):
         j = np.flatnonzero(c.causal)[dead[0]]
-        raise Mistake(f"causal feature f{j} does not move the output (patching scores it 0 on every seed): "
+        raise Mistake(f"Causal feature f{j} does not move the output (patching scores it 0 on every seed): "
                       "only features that change the output belong in the causal mask.")
     ratio = patch / weakest[:, None]  # (seeds, d)
     described = []
@@ -75,7 +80,7 @@ def _check_honest(c_by_seed: list, patch: np.ndarray) -> str:
         if not zero_weight and worst > DECOY_EFFECT_RATIO:
             role = "a decoy" if c.decoy[j] else "neither causal nor decoy"
             raise Mistake(
-                f"f{j} is labelled {role}, but it changes the output: patching it moves the output by "
+                f"Feature f{j} is labelled {role}, but it changes the output: patching it moves the output by "
                 f"{fmt(worst)}x as much as the weakest causal feature on some seed (allowed "
                 f"{DECOY_EFFECT_RATIO}x). A feature with that much net effect is part of the circuit: make its "
                 "contributions cancel, or give it zero weight.")
@@ -90,18 +95,20 @@ def check_decoy(builder, fools: str, not_fooled: str = "patching", *, seeds: int
     """Check ``builder(strength=1.0, seed=0) -> nt.Circuit``: an honest decoy that fools ``fools``
     but not ``not_fooled``, switched off at strength 0. Scored with ``nt.evaluate``."""
     for role, name in (("fools", fools), ("not_fooled", not_fooled)):
-        if name not in METHODS:
-            raise Mistake(f"{role}={name!r} is not a method (methods: {', '.join(METHODS)}).")
+        try:
+            check_choice(name, METHODS, f"method ({role}=)")
+        except ValueError as error:
+            raise Mistake(_capital(str(error)) + ".") from None
         if METHODS[name].family == "baseline":
-            raise Mistake(f"{name!r} is a chance baseline: it is never right, so it cannot be fooled. "
+            raise Mistake(f"The method {name!r} is a chance baseline: it is never right, so it cannot be fooled. "
                           "Pick a real method.")
     if fools == not_fooled:
-        raise Mistake("fools and not_fooled name the same method: a decoy cannot both fool it and not.")
+        raise Mistake("The arguments fools and not_fooled name the same method: a decoy cannot both fool it and not.")
     circuits = [_build(builder, 1.0, seed) for seed in range(seeds)]
     _check_labels(circuits[0])
     claimed = circuits[0].fools
     if claimed and fools not in claimed:
-        raise Mistake(f"your circuit says it fools {', '.join(claimed)}, but you asked to check {fools!r}: "
+        raise Mistake(f"Your circuit says it fools {', '.join(claimed)}, but you asked to check {fools!r}: "
                       "make the claim and the check agree.")
     _build(builder, 0.0, 0)
 
@@ -115,20 +122,20 @@ def check_decoy(builder, fools: str, not_fooled: str = "patching", *, seeds: int
     scores = real.importances[methods.index(fools), 0].mean(axis=0)  # mean over seeds, (d,)
     c = circuits[0]
     if fooled_auroc > FOOLED_BELOW:
-        raise Mistake(f"{fools} is not fooled: its mean AUROC is {fooled_auroc:.3f} over {seeds} seeds "
+        raise Mistake(f"The method {fools} is not fooled: its mean AUROC is {fooled_auroc:.3f} over {seeds} seeds "
                       f"(fooled means {FOOLED_BELOW} or less). Make the decoy stronger, so that {fools} ranks it "
                       "above the causal features.")
     if scores[c.decoy].max() <= scores[c.causal].min():
-        raise Mistake(f"{fools}'s AUROC drops to {fooled_auroc:.3f}, but not because of your decoy: no decoy "
+        raise Mistake(f"The AUROC of {fools} drops to {fooled_auroc:.3f}, but not because of your decoy: no decoy "
                       "outranks a causal feature on average. Look at which features it does rank high.")
     honest_auroc = float(real.cell(not_fooled, UNDER_TEST).mean())
     if honest_auroc < TRUTHFUL_ABOVE:
-        raise Mistake(f"{not_fooled} is fooled too: its mean AUROC is {honest_auroc:.3f} (not fooled means "
+        raise Mistake(f"The method {not_fooled} is fooled too: its mean AUROC is {honest_auroc:.3f} (not fooled means "
                       f"{TRUTHFUL_ABOVE} or more). Your decoy must fool {fools} but not {not_fooled}.")
     control_auroc = float(control.cell(fools, UNDER_TEST).mean())
     if control_auroc < TRUTHFUL_ABOVE:
         raise Mistake(f"at strength 0 {fools} is still fooled (mean AUROC {control_auroc:.3f}): strength 0 "
                       "must switch the decoy off, so the control shows the failure comes from the decoy.")
-    return (f"an honest decoy: {decoys}. {fools} is fooled (mean AUROC {fooled_auroc:.3f}), {not_fooled} is "
+    return (f"An honest decoy: {decoys}. {fools} is fooled (mean AUROC {fooled_auroc:.3f}), {not_fooled} is "
             f"not ({honest_auroc:.3f}), and at strength 0 {fools} recovers ({control_auroc:.3f}). Checked on "
             f"your circuit's own data, {seeds} seeds x {samples} samples.")

@@ -28,33 +28,33 @@ def _explain(fn, case, out, expected) -> str:
     c, X, where = case.circuit, case.X, case.where
     G = c.gradient(X)  # (n, d) signed, from the library
     if not out.any():
-        return f"every score is 0 {where}: is the function still a placeholder?"
+        return f"{where}: every score is 0. Is the function still a placeholder?"
     if (out < 0).any():
         if close(out, G.mean(axis=0)):
-            return (f"some scores are negative {where}: you averaged the signed gradient. Saliency is the "
-                    "mean of |dy/dx|: take np.abs of the per-sample gradients, then average.")
-        return (f"some scores are negative {where} (e.g. {worst_feature(out, expected)}): "
-                "saliency is a magnitude, mean |dy/dx|.")
+            return (f"{where}: some scores are negative, because you averaged the signed gradient. Saliency is "
+                    "the mean of |dy/dx|: take np.abs of the per-sample gradients, then average.")
+        return f"{where}: some scores are negative (e.g. {worst_feature(out, expected)}); saliency is mean |dy/dx|."
     if close(out, np.abs(G.mean(axis=0))):
-        return (f"you took the absolute value after averaging {where}: positive and negative slopes cancel "
+        return (f"{where}: you took the absolute value after averaging, so positive and negative slopes cancel "
                 "first. Take |dy/dx| per sample, then average.")
     if close(out, expected * len(X)):
-        return f"your scores are {len(X)}x too large {where}: you summed over the samples instead of averaging."
+        return f"{where}: your scores are {len(X)}x too large. You summed over the samples instead of averaging."
     if close(out, np.abs((c.hidden(X) * c.v) @ c.W).mean(axis=0)):
-        return (f"you used phi(z) where the chain rule needs its derivative phi'(z) {where}: "
-                "use circuit.dphi(z), with z = X @ circuit.W.T + circuit.b.")
+        return (f"{where}: you used phi(z) where the chain rule needs its derivative phi'(z). Use "
+                "circuit.dphi(z), with z = X @ circuit.W.T + circuit.b.")
     doubled = replace(c, v=2.0 * c.v)
     if close(call(fn, (doubled, X.copy()), where), out):
-        return (f"your answer does not change when the output weights v double {where}, but dy/dx does: "
-                "the chain rule multiplies by circuit.v.")
+        return (f"{where}: your answer does not change when the output weights v double, but dy/dx does. "
+                "The chain rule multiplies by circuit.v.")
     shifted = replace(c, b=c.b + 0.5)
     if not close(attribute("gradient", shifted, X), expected) and close(call(fn, (shifted, X.copy()), where), out):
-        return f"your answer ignores the bias b {where}: the pre-activation is z = X @ circuit.W.T + circuit.b."
+        return f"{where}: your answer ignores the bias b. The pre-activation is z = X @ circuit.W.T + circuit.b."
     if c.activation != "tanh" and close(out, attribute("gradient", replace(c, activation="tanh"), X)):
-        return (f"you used the derivative of tanh {where}, but this network uses {c.activation}: "
-                "call circuit.dphi(z), which matches the circuit's own activation.")
-    return (f"your scores differ from mean |dy/dx| {where} (largest gap at {worst_feature(out, expected)}). "
-            "Check the chain rule: dy/dx = (v * phi'(z)) @ W with z = X @ W.T + b, then |.| and the mean over samples.")
+        return (f"{where}: you used the derivative of tanh, but this network uses {c.activation}. Call "
+                "circuit.dphi(z), which matches the circuit's own activation.")
+    return (f"{where}: your scores differ from mean |dy/dx| (largest gap at {worst_feature(out, expected)}). "
+            "Check the chain rule: dy/dx = (v * phi'(z)) @ W with z = X @ W.T + b, then |.| and the mean over "
+            "samples.")
 
 
 @checker("Exercise 1 (gradient saliency)")

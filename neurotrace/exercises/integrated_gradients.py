@@ -47,27 +47,27 @@ def _explain(fn, where, c, X, base, steps, out, expected) -> str:
     diff = X - base
     gap = completeness_gap(c, X, base, out)
     allowed = COMPLETENESS_SLACK * completeness_gap(c, X, base, expected) + 1e-9
-    completeness = (f"Completeness fails {where}: each row should sum to f(x) - f(baseline), "
-                    f"but yours misses by up to {fmt(gap)} (allowed {fmt(allowed)}). ")
+    completeness = (f"{where}: completeness fails. Each row should sum to f(x) - f(baseline), but yours "
+                    f"misses by up to {fmt(gap)} (allowed {fmt(allowed)}). ")
     if not out.any():
-        return f"every attribution is 0 {where}: is the function still a placeholder?"
+        return f"{where}: every attribution is 0. Is the function still a placeholder?"
     if close(out, -expected):
-        return (f"your signs are flipped {where}: IG walks from the baseline to x and multiplies by "
+        return (f"{where}: your signs are flipped. IG walks from the baseline to x and multiplies by "
                 "(x - baseline), not (baseline - x).")
     if close(out, np.abs(expected)):
-        return (f"you took the absolute value {where}: this exercise wants signed attributions, "
-                "so that each row sums to f(x) - f(baseline) (completeness).")
+        return (f"{where}: you took the absolute value. This exercise wants signed attributions, so that each "
+                "row sums to f(x) - f(baseline) (completeness).")
     safe = np.abs(diff) > 1e-6
     average_gradient = np.where(safe, expected / np.where(safe, diff, 1.0), 0.0)
     if close(np.where(safe, out, 0.0), average_gradient):
-        return (f"you returned the average gradient along the path {where} but forgot to multiply by "
+        return (f"{where}: you returned the average gradient along the path but forgot to multiply it by "
                 "(x - baseline).")
     if base.any() and close(out, average_gradient * X):
-        return f"you multiplied by x instead of (x - baseline) {where}; they differ when the baseline is not 0."
+        return f"{where}: you multiplied by x instead of (x - baseline); they differ when the baseline is not 0."
     if base.any() and close(out, integrated_gradients(c, X, baseline=None, steps=steps, rule="riemann_middle")):
-        return f"your function ignores the `baseline` argument {where}: the path must start at the given baseline."
+        return f"{where}: your function ignores the `baseline` argument. The path must start at the given baseline."
     if close(out, expected * steps):
-        return (f"your attributions are {steps}x too large {where}: you summed the gradients over the steps; "
+        return (f"{where}: your attributions are {steps}x too large. You summed the gradients over the steps; "
                 "average them (divide by steps).")
     for rule, name in (("riemann_left", "left"), ("riemann_right", "right")):
         if close(out, integrated_gradients(c, X, baseline=base, steps=steps, rule=rule)):
@@ -81,18 +81,19 @@ def _explain(fn, where, c, X, base, steps, out, expected) -> str:
             return (completeness + "You averaged the gradients at np.linspace(0, 1, steps), which counts both ends "
                     "of the path fully: use the midpoints alpha = (k + 0.5)/steps instead.")
     if close(out, diff * c.gradient(X)):
-        return (f"you used only the gradient at x {where} (that is input x gradient): IG averages the gradient "
+        return (f"{where}: you used only the gradient at x (that is input x gradient). IG averages the gradient "
                 "over `steps` points along the path from the baseline to x.")
     for other in FIXED_STEPS:
         if other == steps:
             continue
         for rule in (*ACCEPTED_RULES, "riemann_left", "riemann_right"):
             if close(out, integrated_gradients(c, X, baseline=base, steps=other, rule=rule)):
-                return (f"your function ignores `steps` {where}: it returned IG with {other} steps, "
-                        f"but the checker asked for {steps}.")
+                ignored = (f"your function ignores `steps`: it returned IG with {other} steps, but the checker "
+                           f"asked for {steps}.")
+                return completeness + ignored[:1].upper() + ignored[1:] if gap > allowed else f"{where}: {ignored}"
     if gap > allowed:
         return completeness + f"Largest gap from the expected IG: {worst_feature(out, expected)}."
-    return (f"your attributions differ from IG with the midpoint rule {where} "
+    return (f"{where}: your attributions differ from IG with the midpoint rule "
             f"(largest gap at {worst_feature(out, expected)}).")
 
 

@@ -24,9 +24,9 @@ def _resample_inputs() -> list:
     out = []
     for seed in range(5):
         X = make_rng("exercises", "resample", seed).normal(size=(200, 12))
-        out.append((f"on 200 samples (rng seed {seed})", X, seed))
+        out.append((f"On 200 samples (rng seed {seed})", X, seed))
     for n in (2, 3):
-        out.append((f"on only {n} samples", make_rng("exercises", "resample small", n).normal(size=(n, 4)), 0))
+        out.append((f"On only {n} samples", make_rng("exercises", "resample small", n).normal(size=(n, 4)), 0))
     return out
 
 
@@ -39,24 +39,24 @@ def check_resample(fn) -> str:
         n, d = X.shape
         expect_shape(out, X.shape, where, {(d, n): "Transposed: keep one row per sample, like X."})
         if not np.array_equal(np.sort(out, axis=0), np.sort(X, axis=0)):
-            raise Mistake(f"your values are not taken from X {where}: resample patching replaces a feature by "
+            raise Mistake(f"{where}: your values are not taken from X. Resample patching replaces a feature by "
                           "the value another sample has, so each column must be a shuffle of the same column of X "
                           "(no new noise, no mixing of columns).")
         same = out == X
         if same.all():
-            raise Mistake(f"every sample keeps its own values {where}: patching a feature with its own value "
+            raise Mistake(f"{where}: every sample keeps its own values. Patching a feature with its own value "
                           "changes nothing. Give each sample the values of a different sample.")
         if same.any():
             i, j = np.argwhere(same)[0]
-            raise Mistake(f"sample {i} keeps its own value of feature f{j} {where}: a plain permutation can map "
+            raise Mistake(f"{where}: sample {i} keeps its own value of feature f{j}. A plain permutation can map "
                           "a sample to itself, and that patch has an effect of exactly 0, which drags the mean "
                           "down. Make sure nobody is paired with itself (e.g. shift along a random cycle).")
         again = call(fn, (X.copy(), np.random.default_rng(seed)), where)
         if not np.array_equal(again, out):
-            raise Mistake(f"two calls with identically seeded rngs gave different answers {where}: draw every "
+            raise Mistake(f"{where}: two calls with identically seeded rngs gave different answers. Draw every "
                           "random number from the `rng` argument (not np.random.*), so runs are reproducible.")
         if n > 3 and np.array_equal(call(fn, (X.copy(), np.random.default_rng(seed + 1000)), where), out):
-            raise Mistake(f"your answer is the same for different rngs {where}: the pairing must be random "
+            raise Mistake(f"{where}: your answer is the same for different rngs. The pairing must be random "
                           "(drawn from `rng`), not a fixed shift.")
     return (f"every sample takes its values from another sample, drawn reproducibly from rng, "
             f"on all {len(tried)} inputs (including 2 and 3 samples).")
@@ -76,24 +76,24 @@ def _explain(fn, case, source, out, expected) -> str:
     c, X, where = case.circuit, case.X, case.where
     effects = patch_effects(c, X, source)  # (n, d) signed, from the library
     if not out.any():
-        return (f"every score is 0 {where}: nothing changed, so you probably patched each sample with its own "
+        return (f"{where}: every score is 0. Nothing changed, so you probably patched each sample with its own "
                 "values (X instead of X_source).")
     if (out < 0).any():
         if close(out, effects.mean(axis=0)) or close(out, -effects.mean(axis=0)):
-            return (f"some scores are negative {where}: you averaged the signed effects, which cancel. Take the "
+            return (f"{where}: some scores are negative, because you averaged the signed effects. Take the "
                     "absolute value of each sample's effect, then average.")
-        return f"some scores are negative {where} (e.g. {worst_feature(out, expected)}): take |effect| per sample."
+        return f"{where}: some scores are negative (e.g. {worst_feature(out, expected)}). Take |effect| per sample."
     if close(out, np.abs(effects.mean(axis=0))):
-        return (f"you took the absolute value after averaging {where}: effects of opposite sign cancel first. "
+        return (f"{where}: you took the absolute value after averaging, so effects of opposite sign cancel first. "
                 "Take |f(patched) - f(x)| per sample, then average.")
     if close(out, expected * len(X)):
-        return f"your scores are {len(X)}x too large {where}: you summed over the samples instead of averaging."
+        return f"{where}: your scores are {len(X)}x too large. You summed over the samples instead of averaging."
     whole = np.abs(c.forward(source) - c.forward(X)).mean()
     if close(out, np.full_like(out, whole)):
-        return (f"every feature gets the same score {where}: you replaced the whole sample at once. Patch one "
+        return (f"{where}: every feature gets the same score, because you replaced the whole sample at once. Patch one "
                 "feature at a time: copy X, overwrite only column j with X_source[:, j].")
     if close(out, np.abs(patch_effects(c, source, X)).mean(axis=0)):
-        return (f"you patched the wrong way round {where}: you started from X_source and put in x's value "
+        return (f"{where}: you patched the wrong way round. You started from X_source and put in x's value "
                 "(that is denoising). Noising starts from x and puts in the source's value of feature j.")
     j = int(np.flatnonzero(c.causal)[0])
     only_j = X.copy()
@@ -102,10 +102,10 @@ def _explain(fn, case, source, out, expected) -> str:
     if probe.shape == out.shape:
         moved = [k for k in np.flatnonzero(np.abs(probe) > 1e-12) if k != j]
         if moved:
-            return (f"you corrupt the wrong feature {where}: when X_source differs from X only in column f{j}, "
+            return (f"{where}: you corrupt the wrong feature. When X_source differs from X only in column f{j}, "
                     f"your score for f{moved[0]} is {fmt(probe[moved[0]])} (it should be 0, f{moved[0]} was not "
                     f"changed). Score j must patch column j, and only column j.")
-    return (f"your scores differ from mean |f(x with x_j patched) - f(x)| {where} "
+    return (f"{where}: your scores differ from mean |f(x with x_j patched) - f(x)| "
             f"(largest gap at {worst_feature(out, expected)}).")
 
 
