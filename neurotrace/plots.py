@@ -20,6 +20,7 @@ import matplotlib
 import matplotlib.pyplot as plt  # noqa: F401
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont, get_font
@@ -106,16 +107,19 @@ class ImportancePanels:
     """Every method's ranked importances, one panel per method, redrawn in place.
 
     ``update(results)`` takes a one-seed ``Results`` for one circuit (``nt.evaluate(...,
-    seeds=1)``) and moves the existing bars, labels and titles. Each panel lists the features
-    from most to least important (top to bottom), bars scaled so the method's top feature is
-    1, coloured by role. ``png()`` renders fast for sliders: the static parts (axes, ticks,
-    legend) are drawn once and cached; a redraw only paints the bars and the texts that change.
-    The layout is fixed in inches, not left to a layout engine, so it never shifts as labels change.
+    seeds=1)``) and changes the existing artists. Each panel lists the features from most to
+    least important (top to bottom), bars scaled so the method's top feature is 1, coloured by
+    role. The layout is fixed in inches (no layout engine), so nothing shifts between frames.
+
+    ``png()`` is the slider's fast path: the static parts (axes, ticks, method names, legend)
+    are rendered once and cached; a redraw paints one bar collection per panel, pastes the
+    feature names and AUROC lines from a bitmap cache, and renders only the figure title.
     """
 
     # Layout, in inches.
-    PANEL_WIDTH, ROW_HEIGHT_PER_FEATURE = 2.9, 0.27
+    PANEL_WIDTH, ROW_HEIGHT_PER_FEATURE = 2.9, 0.25
     LEFT, RIGHT, TOP, BOTTOM, COLUMN_GAP, ROW_GAP = 1.0, 0.25, 1.25, 1.2, 0.8, 1.05
+    BAR_HEIGHT = 0.75
 
     def __init__(self, methods, n_features: int, *, ncols: int = 3, title: str | None = None, dpi: int = 80):
         self.methods = tuple(methods)
@@ -125,6 +129,7 @@ class ImportancePanels:
         panel_h = self.ROW_HEIGHT_PER_FEATURE * self.n_features
         width = self.LEFT + self.RIGHT + ncols * self.PANEL_WIDTH + (ncols - 1) * self.COLUMN_GAP
         height = self.TOP + self.BOTTOM + nrows * panel_h + (nrows - 1) * self.ROW_GAP
+        ranks = np.arange(self.n_features)
         with matplotlib.rc_context(STYLE):
             self.figure = Figure(figsize=(width, height), dpi=dpi)
             FigureCanvasAgg(self.figure)
@@ -136,20 +141,21 @@ class ImportancePanels:
             self.axes = axes[: len(self.methods)]
             for ax in axes[len(self.methods):]:
                 ax.set_visible(False)
-            ranks = np.arange(self.n_features)
-            self.bars, self.labels, self.titles = [], [], []
-            for k, ax in enumerate(self.axes):
-                self.bars.append(list(ax.barh(ranks, np.zeros(self.n_features), height=0.75,
-                                              color=ROLE_COLORS["other"])))
+            self.bars, self.labels, self.scores_text = [], [], []
+            for k, (ax, method) in enumerate(zip(self.axes, self.methods, strict=True)):
+                # One collection of bars per panel (one draw call), ordered by rank.
+                self.bars.append(ax.add_collection(PolyCollection(
+                    self._verts(np.zeros(self.n_features)), facecolors=ROLE_COLORS["other"], linewidths=0)))
                 ax.set_ylim(self.n_features - 0.5, -0.5)  # rank 1 on top
                 ax.set_xlim(0, 1.05)
                 ax.set_yticks([])
                 ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
-                # Own texts for feature names and titles: cheaper to redraw than axis ticks.
+                # Own texts rather than axis ticks/titles: fixed places, cheap to redraw.
                 self.labels.append([ax.text(-0.03, r, "", transform=ax.get_yaxis_transform(), ha="right",
                                             va="center", fontsize=12) for r in ranks])
-                self.titles.append(ax.text(0.0, 1.02, "", transform=ax.transAxes, ha="left", va="bottom",
-                                           fontsize=14, linespacing=1.3))
+                ax.text(0.0, 1.1, method, transform=ax.transAxes, ha="left", va="bottom", fontsize=14)
+                self.scores_text.append(ax.text(0.0, 1.02, "", transform=ax.transAxes, ha="left",
+                                                va="bottom", fontsize=14))
                 if k // ncols == nrows - 1 or k + ncols >= len(self.methods):
                     ax.set_xlabel("importance (top = 1)")
                 if k % ncols == 0:
@@ -158,11 +164,13 @@ class ImportancePanels:
                                              fontsize=16, fontweight="bold")
             self.figure.legend(handles=role_legend_handles(), loc="lower center", ncol=3, frameon=False,
                                bbox_to_anchor=(0.5, 0.0))
-        # Feature names are pasted as cached bitmaps on the fast path (see _paste_labels): drawing
-        # 12 x n_methods texts through the font engine would cost more than everything else.
-        self._dynamic = [a for bars in self.bars for a in bars] + self.titles + [self.suptitle]
+        self._pasted = [t for ts in self.labels for t in ts] + self.scores_text
         self._background = None
         self._sprites = {}
+
+    def _verts(self, widths) -> list:
+        half = self.BAR_HEIGHT / 2
+        return [[(0, r - half), (w, r - half), (w, r + half), (0, r + half)] for r, w in enumerate(widths)]
 
     def update(self, results, *, title: str | None = None):
         """Show ``results`` (one circuit, seed 0): bars, feature labels and per-panel AUROC."""
@@ -178,14 +186,13 @@ class ImportancePanels:
             order = np.argsort(-scores, kind="stable")
             top = scores[order[0]]
             widths = scores[order] / top if top > 0 else np.zeros_like(scores)
-            for bar, label, width, j in zip(self.bars[i], self.labels[i], widths, order, strict=True):
-                role = roles[j]
-                bar.set_width(width)
-                bar.set_color(ROLE_COLORS[role])
+            self.bars[i].set_verts(self._verts(widths))
+            self.bars[i].set_facecolor([ROLE_COLORS[r] for r in roles[order]])
+            for label, j in zip(self.labels[i], order, strict=True):
                 label.set_text(names[j])
-                label.set_color(ROLE_COLORS[role] if role != "other" else "#505050")
-                label.set_fontweight("bold" if role != "other" else "normal")
-            self.titles[i].set_text(f"{method}\nAUROC {auroc[k]:.2f}")
+                label.set_color(ROLE_COLORS[roles[j]] if roles[j] != "other" else "#505050")
+                label.set_fontweight("bold" if roles[j] != "other" else "normal")
+            self.scores_text[i].set_text(f"AUROC {auroc[k]:.2f}")
         self.suptitle.set_text(title or self.title or (f"{results.circuits[0]} at decoy strength "
                                                        f"{results.strength:g}: each method's ranking"))
         return self.figure
@@ -193,8 +200,8 @@ class ImportancePanels:
     def rgba(self) -> np.ndarray:
         """Render the current state: ``(height_px, width_px, 4)`` uint8, reusing the static parts."""
         canvas = self.figure.canvas
+        changing = self.bars + self._pasted + [self.suptitle]
         if self._background is None:
-            changing = self._dynamic + [t for ts in self.labels for t in ts]
             for artist in changing:
                 artist.set_visible(False)
             canvas.draw()
@@ -202,47 +209,49 @@ class ImportancePanels:
             for artist in changing:
                 artist.set_visible(True)
         canvas.restore_region(self._background)
-        for artist in self._dynamic:
+        for artist in self.bars + [self.suptitle]:
             self.figure.draw_artist(artist)
         pixels = np.asarray(canvas.buffer_rgba())
-        self._paste_labels(pixels)
+        for text in self._pasted:
+            self._paste(pixels, text)
         return pixels
 
-    def _sprite(self, label):
-        """A feature name rendered once as (alpha (h, w) in [0, 1], rgb (3,)), cached by its look."""
-        key = (label.get_text(), label.get_color(), label.get_fontweight())
+    def _sprite(self, text):
+        """A text rendered once as (alpha (h, w) in [0, 1], rgb (3,)), cached by its look."""
+        key = (text.get_text(), text.get_color(), text.get_fontweight(), text.get_fontsize())
         if key not in self._sprites:
-            font = get_font(findfont(label.get_fontproperties()))
+            font = get_font(findfont(text.get_fontproperties()))
             font.clear()
-            font.set_size(label.get_fontsize(), self.figure.dpi)
+            font.set_size(key[3], self.figure.dpi)
             font.set_text(key[0], 0)
             font.draw_glyphs_to_bitmap(antialiased=True)
             alpha = np.asarray(font.get_image(), dtype=float) / 255.0
             self._sprites[key] = (alpha, 255.0 * np.array(to_rgb(key[1])))
         return self._sprites[key]
 
-    def _paste_labels(self, pixels):
-        """Alpha-blend each feature name right-aligned and centred where its Text would sit."""
-        height = pixels.shape[0]
-        for ax, labels in zip(self.axes, self.labels, strict=True):
-            transform = ax.get_yaxis_transform()
-            for label in labels:
-                alpha, rgb = self._sprite(label)
-                x, y = transform.transform(label.get_position())
-                h, w = alpha.shape
-                top, left = int(round(height - y - h / 2)), int(round(x - w))
-                region = pixels[top:top + h, left:left + w, :3]
-                a = alpha[: region.shape[0], : region.shape[1], None]
-                region[...] = (region * (1 - a) + rgb * a).astype(np.uint8)
+    def _paste(self, pixels, text):
+        """Alpha-blend ``text``'s cached bitmap where the Text artist itself would be drawn."""
+        if not text.get_text():
+            return
+        alpha, rgb = self._sprite(text)
+        x, y = text.get_transform().transform(text.get_position())
+        h, w = alpha.shape
+        left = x - {"left": 0, "center": w / 2, "right": w}[text.get_horizontalalignment()]
+        top = pixels.shape[0] - y - {"top": 0, "center": h / 2, "bottom": h,
+                                     "baseline": h, "center_baseline": h / 2}[text.get_verticalalignment()]
+        top, left = int(round(top)), int(round(left))
+        region = pixels[top:top + h, left:left + w, :3]
+        a = alpha[: region.shape[0], : region.shape[1], None]
+        region[...] = (region * (1 - a) + rgb * a).astype(np.uint8)
 
-    def png(self) -> bytes:
-        """The current state as PNG bytes (fast path; light compression)."""
+    def png(self, compress_level: int = 1) -> bytes:
+        """The current state as PNG bytes (fast path; light compression by default)."""
         import io
 
         from PIL import Image
 
         buf = io.BytesIO()
-        Image.fromarray(self.rgba()).save(buf, format="png", compress_level=1)
+        Image.fromarray(self.rgba()).save(buf, format="png", compress_level=compress_level)
         return buf.getvalue()
 
 
