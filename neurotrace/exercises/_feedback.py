@@ -37,7 +37,7 @@ class CheckResult:
     def __str__(self) -> str:
         verdict = "correct" if self.ok else "not yet"
         head = f"{self.exercise}: " if self.exercise else ""
-        return f"{'✔' if self.ok else '✘'} {head}{verdict}. {_sentence(self.message)}"
+        return f"{'✔' if self.ok else '✘'} {head}{verdict}. {self.message}"
 
     __repr__ = __str__
 
@@ -47,7 +47,7 @@ class CheckResult:
         return (
             f'<div style="border-left: 6px solid {colour}; padding: 0.5em 1em; margin: 0.5em 0;">'
             f'<strong style="color: {colour};">{mark} {head}{verdict}.</strong> '
-            f"{html.escape(_sentence(self.message))}</div>"
+            f"{html.escape(self.message)}</div>"
         )
 
 
@@ -66,9 +66,9 @@ def checker(exercise: str):
         @functools.wraps(check)
         def run(*args, **kwargs) -> CheckResult:
             try:
-                return CheckResult(True, check(*args, **kwargs), exercise)
+                return CheckResult(True, _sentence(check(*args, **kwargs)), exercise)
             except Mistake as mistake:
-                return CheckResult(False, str(mistake), exercise)
+                return CheckResult(False, _sentence(str(mistake)), exercise)
 
         return run
 
