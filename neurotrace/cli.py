@@ -144,13 +144,17 @@ def _names_of(mask) -> list[str]:
     return [f"f{i}" for i in np.flatnonzero(mask)]
 
 
-def _legend(circuit, labels: str) -> str:
+def _legend(circuit, labels: str, method: str | None = None) -> str:
+    """The line explaining ``*`` and ``!``; names ``method`` when the decoy was built to fool it."""
     star = ("* = scrambled label (the null's random 'ground truth')" if labels == "scrambled"
             else "* = ground-truth circuit feature")
     if not circuit.decoy.any():
         return f"({star}; this circuit plants no decoy)"
-    target = f" to fool {', '.join(circuit.fools)}" if circuit.fools else ""
-    return f"({star}, ! = decoy planted{target})"
+    if method is None:
+        return f"({star}, ! = planted decoy)"
+    if method in circuit.fools:
+        return f"({star}, ! = decoy planted to fool {method})"
+    return f"({star}, ! = planted decoy; this circuit does not target {method})"
 
 
 def _wrap(plain: list[str], shown: list[str], indent: str, width: int = WIDTH) -> str:
@@ -232,7 +236,7 @@ def cmd_attribute(args, paint):
         f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
         f"auroc    : {paint(f'{score:.4f}', 'bold')}   {GLOSS}",
         f"features : {_wrap(plain, shown, indent)}",
-        indent + paint(_legend(circuit, labels), "dim"),
+        indent + paint(_legend(circuit, labels, method), "dim"),
     ])
 
 
