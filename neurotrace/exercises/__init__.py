@@ -20,7 +20,7 @@ from . import solutions
 from ._feedback import CheckResult
 from .decoy import check_decoy
 from .gradient import check_gradient
-from .integrated_gradients import check_integrated_gradients
+from .integrated_gradients import check_integrated_gradients, completeness_gap
 from .patching import check_patching, check_resample
 from .registry import registered_circuit, registered_method
 
@@ -50,5 +50,5 @@ EXERCISES = (
 
 __all__ = [
     "CheckResult", "EXERCISES", "Exercise", "check_decoy", "check_gradient", "check_integrated_gradients",
-    "check_patching", "check_resample", "registered_circuit", "registered_method", "solutions",
+    "check_patching", "check_resample", "completeness_gap", "registered_circuit", "registered_method", "solutions",
 ]

@@ -80,3 +80,23 @@ def bump_decoy(strength=1.0, seed=0):
         description="a narrow bump on f5: steep edges, small net effect",
         fools=("gradient",), seed=seed,
     )
+
+
+def baseline_bump_decoy(strength=1.0, seed=0):
+    """Exercise 4, going further. The same bump, centred on the zero baseline instead of at 1.
+
+    Resample patching rarely lands a sample inside the narrow window, so it still sees a small
+    net effect. But integrated gradients walks from the baseline 0 -- the top of the bump -- to
+    x, and crosses the whole edge on the way: |IG_5| is the bump's full height for almost
+    every sample. Input x gradient is *not* fooled any more: x5 is ~0 where the slope is.
+    """
+    circuit = bump_decoy(strength, seed)
+    margin = 1.5
+    b = circuit.b.copy()
+    b[-2:] = [margin, -margin]  # centre 0: the gates switch at x5 = -+ margin / gain
+    return Circuit(
+        name="baseline_bump", strength=circuit.strength, W=circuit.W, b=b, v=circuit.v,
+        activation=circuit.activation, causal=circuit.causal, decoy=circuit.decoy, mixing=circuit.mixing,
+        hidden_causal=circuit.hidden_causal, description="a narrow bump on f5 centred on the zero baseline",
+        fools=("gradient", "integrated_gradients"), seed=seed,
+    )
