@@ -98,8 +98,9 @@ def test_saliency_is_the_gradient(attr, bridge, case):
     np.testing.assert_allclose(scores, nt.attribute("gradient", circuit, X), rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize("rule", ["riemann_left", "riemann_middle", "riemann_right"])
-@pytest.mark.parametrize("baseline", ["zero", "mean", "per-sample"])
+# Nodes depend on the rule only and the path on the baseline only: pairs cover both.
+@pytest.mark.parametrize("rule, baseline", [("riemann_left", "per-sample"), ("riemann_middle", "mean"),
+                                            ("riemann_right", "zero")])
 def test_integrated_gradients_riemann(attr, bridge, case, rule, baseline):
     """2**k steps: Captum's float32 step weights 1/steps are exact, so the two agree to 1e-8."""
     circuit, X = case
@@ -123,8 +124,7 @@ def test_integrated_gradients_trapezoid(attr, bridge, case):
     np.testing.assert_allclose(theirs.numpy(), ours * (steps - 1) / steps, rtol=0, atol=1e-8)
 
 
-@pytest.mark.parametrize("steps", [16, 50])
-@pytest.mark.parametrize("baseline", ["zero", "mean"])
+@pytest.mark.parametrize("steps, baseline", [(16, "zero"), (50, "mean")])
 def test_integrated_gradients_gauss_legendre(attr, bridge, case, steps, baseline):
     """Same nodes; Captum casts the weights to float32 (``torch.tensor(step_sizes).float()``).
 
