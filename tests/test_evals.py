@@ -1,0 +1,170 @@
+"""evals/: the harness writes RESULTS.md atomically; the gate passes the real results and flags
+doctored ones with one line per bad cell."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neurotrace as nt
+from evals import gate, harness, settings
+from neurotrace._io import write_text_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+REFERENCE = ("clean", "confounded", "suppressor")
+
+
+def doctor(results, auroc):
+    """A copy of ``results`` with different per-seed AUROCs."""
+    return dataclasses.replace(results, auroc=auroc)
+
+
+def reference_only(results):
+    """``results`` restricted to the three reference regimes (the lead adds more regimes over time)."""
+    j = [results.circuits.index(c) for c in REFERENCE]
+    return dataclasses.replace(results, circuits=REFERENCE, auroc=results.auroc[:, j],
+                               importances=results.importances[:, j])
+
+
+# --- the gate --------------------------------------------------------------------------------
+
+
+def test_gate_passes_the_real_results(real_results, null_results):
+    assert gate.failures(real_results, null_results) == []
+
+
+def test_gate_flags_swapped_correlation_and_patching_rows(real_results, null_results):
+    r = reference_only(real_results)
+    assert gate.failures(r, reference_only(null_results)) == []
+    i, k = r.methods.index("correlation"), r.methods.index("patching")
+    auroc = r.auroc.copy()
+    auroc[[i, k]] = auroc[[k, i]]
+    bad = gate.failures(doctor(r, auroc), reference_only(null_results))
+    # Correlation now recovers the confounder it should fall for; patching now falls for it.
+    assert bad == [
+        f"correlation on confounded: 1.000 should fall below {settings.FALLS_BELOW} "
+        "(the regime is built to fool correlation)",
+        f"patching on confounded: 0.750 should be >= {settings.RECOVERS} "
+        "(the regime does not target patching)",
+    ]
+
+
+def test_gate_flags_one_line_per_failing_cell(real_results, null_results):
+    r = real_results
+    auroc = r.auroc.copy()
+    ig = r.methods.index("integrated_gradients")
+    auroc[ig] = 0.95  # IG slips below RECOVERS on every circuit
+    bad = gate.failures(doctor(r, auroc), null_results)
+    assert len(bad) == len(r.circuits)
+    for line, circuit in zip(bad, r.circuits, strict=True):
+        assert line.startswith(f"integrated_gradients on {circuit}: 0.950 should be >= ")
+        assert "\n" not in line
+
+
+def test_gate_flags_a_drifting_null(real_results, null_results):
+    n = null_results
+    auroc = n.auroc.copy()
+    i, j = n.methods.index("gradient"), n.circuits.index("suppressor")
+    auroc[i, j] += 0.1 - (auroc[i, j].mean() - 0.5)  # that cell's mean becomes exactly 0.6
+    bad = gate.failures(real_results, doctor(n, auroc))
+    assert bad == [f"null gradient on suppressor: 0.600 is outside 0.5 ± {settings.NULL_TOLERANCE}"]
+
+
+def test_gate_flags_a_biased_random_baseline(real_results, null_results):
+    r = real_results
+    auroc = r.auroc.copy()
+    i = r.methods.index("random")
+    auroc[i] = np.clip(auroc[i] + 0.3, 0, 1)  # a 'random' baseline that secretly sees the circuit
+    bad = gate.failures(doctor(r, auroc), null_results)
+    assert len(bad) == len(r.circuits)
+    assert all(line.startswith("random on ") and "SE" in line and "from chance 0.5" in line for line in bad)
+
+
+def test_gate_main_prints_fail_lines_and_exits_1(monkeypatch, capsys, real_results, null_results):
+    auroc = real_results.auroc.copy()
+    auroc[real_results.methods.index("patching"), real_results.circuits.index("clean")] = 0.5
+    monkeypatch.setattr(gate, "run", lambda: (doctor(real_results, auroc), null_results))
+    assert gate.main([]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"FAIL patching on clean: 0.500 should be >= {settings.RECOVERS} "
+                   "(the regime does not target patching)"]
+
+
+def test_gate_main_passes_and_says_so(monkeypatch, capsys, real_results, null_results):
+    monkeypatch.setattr(gate, "run", lambda: (real_results, null_results))
+    assert gate.main([]) == 0
+    assert capsys.readouterr().out.startswith("gate passed:")
+
+
+def test_python_m_evals_gate_exits_zero():
+    out = subprocess.run([sys.executable, "-m", "evals.gate"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "gate passed" in out.stdout and "FAIL" not in out.stdout
+
+
+# --- the harness -----------------------------------------------------------------------------
+
+
+def test_harness_writes_both_tables_and_the_settings(monkeypatch, tmp_path, real_results, null_results):
+    monkeypatch.setattr(harness, "run", lambda: (real_results, null_results))
+    out = tmp_path / "sub" / "RESULTS.md"  # a missing folder is created
+    assert harness.main(["--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text == harness.report(real_results, null_results)
+    assert [p.name for p in out.parent.iterdir()] == ["RESULTS.md"]  # no temp file left behind
+    assert f"{settings.SEEDS} seeds x {settings.SAMPLES} samples per circuit, decoy strength 1" in text
+    assert "## Real labels (mean ± standard error over seeds)" in text
+    assert "## Real labels (mean ± standard deviation over seeds)" in text
+    assert f"## Scrambled-label null ({settings.NULL_SEEDS} seeds; mean ± standard error)" in text
+    for table in (real_results.to_markdown(errors="sem"), real_results.to_markdown(errors="std"),
+                  null_results.to_markdown(errors="sem")):
+        assert table in text
+    for name in [*nt.METHODS, *nt.CIRCUITS]:
+        assert name in text
+
+
+def test_harness_run_uses_the_reference_settings(real_results, null_results, monkeypatch):
+    calls = []
+    monkeypatch.setattr(harness.nt, "evaluate", lambda **kw: calls.append(kw) or real_results)
+    harness.run()
+    assert calls == [
+        dict(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH),
+        dict(seeds=settings.NULL_SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH,
+             labels="scrambled"),
+    ]
+    assert settings.NULL_SEEDS >= 256
+
+
+def test_write_text_atomic_replaces_whole_or_not_at_all(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    write_text_atomic(path, "old table\n")
+    write_text_atomic(path, "new table\n")
+    assert path.read_text() == "new table\n"
+    with pytest.raises(TypeError):
+        write_text_atomic(path, 12345)  # fails while writing the temp file
+    assert path.read_text() == "new table\n"  # the old file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["RESULTS.md"]  # and the temp file is gone
+
+
+def test_write_text_atomic_goes_through_a_rename(tmp_path, monkeypatch):
+    # The text reaches the final name only by os.replace of a complete temp file in the same folder.
+    seen = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        seen.append((Path(src).parent, Path(src).read_text(), Path(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    path = write_text_atomic(tmp_path / "out.md", "all of it\n")
+    assert seen == [(tmp_path, "all of it\n", tmp_path / "out.md")]
+    assert path == tmp_path / "out.md"
