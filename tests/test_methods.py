@@ -440,3 +440,29 @@ def test_registration_errors(plugin):
     with pytest.raises(ValueError, match="unknown method 'tests_never'"):
         nt.unregister_method("tests_never")
     assert not {"my-method", "tests_not_callable", "tests_bad_family"} & set(nt.METHODS)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda circuit, X: np.zeros(3),  # too few positional parameters
+    lambda circuit, X, rng, extra: np.zeros(3),  # a required fourth one
+    lambda: np.zeros(3),
+])
+def test_wrong_signature_is_rejected_at_registration(fn):
+    with pytest.raises(ValueError, match=r"method 'tests_sig' must accept \(circuit, X, rng, \*\*options\)"):
+        nt.register_method("tests_sig", fn, family="proxy")
+    assert "tests_sig" not in nt.METHODS
+
+
+@pytest.mark.parametrize("returned", ["high", {"f0": 1.0}, None])
+def test_non_numeric_result_names_the_method(plugin, linear3, X3, returned):
+    name = plugin("tests_words", lambda circuit, X, rng: returned)
+    with pytest.raises(ValueError, match="method 'tests_words' returned"):
+        nt.attribute(name, linear3, X3)
+
+
+def test_cached_quadrature_nodes_are_read_only():
+    alphas, weights = M.ig_nodes(64)
+    with pytest.raises(ValueError):
+        weights[0] = 1.0  # shared between calls: an edit would corrupt every later IG
+    again = M.ig_nodes(np.int64(64))
+    np.testing.assert_array_equal(again[1], weights)
