@@ -402,7 +402,8 @@ def test_plugin_output_is_checked(plugin, linear3, X3, returned, message):
 
 
 def test_plugin_joins_the_registry_and_evaluate(plugin):
-    name = plugin("abs_weight_sum", lambda circuit, X, rng: np.abs(circuit.W).sum(axis=0), family="causal")
+    # |v| @ |W|: the total weight from each feature to the output; only f0..f3 have any in clean.
+    name = plugin("abs_weight_sum", lambda circuit, X, rng: np.abs(circuit.v) @ np.abs(circuit.W), family="causal")
     assert name in nt.METHODS and nt.METHODS[name].options == ()
     res = nt.evaluate(circuits="clean", seeds=2, samples=16)  # all registered methods, the plug-in included
     assert name in res.methods
