@@ -14,10 +14,6 @@ from __future__ import annotations
 import functools
 
 import matplotlib
-
-# Importing pyplot lets the notebook backend register its Figure formatter; figures themselves
-# are built with Figure() so that nothing is drawn twice or kept alive by pyplot.
-import matplotlib.pyplot as plt  # noqa: F401
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
@@ -26,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont, get_font
 from matplotlib.patches import Patch
 
-from .evaluate import Sweep
+from ._rng import make_rng
 from .methods import METHODS, integrated_gradients
 
 # --- the palette ------------------------------------------------------------------------------
@@ -35,9 +31,10 @@ from .methods import METHODS, integrated_gradients
 ROLE_COLORS = {"causal": "#0072B2", "decoy": "#D55E00", "other": "#B0B0B0"}
 ROLE_LABELS = {"causal": "causal (the true circuit)", "decoy": "decoy (planted)", "other": "other (noise)"}
 
-# Method colours: the remaining Okabe-Ito hues first, then the role hues; line styles cycle
-# on top, so even a long registry keeps every (colour, style) pair distinct.
-METHOD_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#8C6D00")
+# Method colours: the Okabe-Ito hues not taken by the roles, then Paul Tol's muted ones (also
+# colour-blind safe); line styles cycle on top, so a long registry keeps every pair distinct.
+METHOD_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#8C6D00", "#AA4499", "#44AA99",
+                 "#882255")
 METHOD_LINESTYLES = ("-", "--", "-.", ":")
 BASELINE_COLOR = "#808080"
 
@@ -65,6 +62,34 @@ def _styled(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def figure_png(fig: Figure) -> bytes:
+    """``fig`` as PNG bytes at its own dpi, white background."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", facecolor="white")
+    return buf.getvalue()
+
+
+def _show_figures_in_ipython():
+    """Let IPython display a bare ``Figure`` as PNG.
+
+    The figures here are built with ``Figure()``, not pyplot, so nothing is drawn twice or kept
+    alive by pyplot; but then the inline backend's formatter may never be registered (it is set
+    up lazily, on first pyplot use). Register one for ``Figure`` directly.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+_show_figures_in_ipython()
 
 
 def feature_roles(circuit) -> np.ndarray:
@@ -103,104 +128,95 @@ def _grid(n: int, ncols: int):
 # --- ranked importances -------------------------------------------------------------------------
 
 
-class ImportancePanels:
-    """Every method's ranked importances, one panel per method, redrawn in place.
+class RankStrips:
+    """Every method's ranking as one strip per method, redrawn in place.
+
+    Row *i* is method *i*; column *r* holds the feature that method ranks *r*-th (rank 1 on the
+    left), labelled with its name and coloured by its role (causal / decoy / other). The
+    shade says how important the method finds it (its score over the method's top score), so
+    a feature scored 0 is pale. The method's AUROC is printed at the end of its strip.
 
     ``update(results)`` takes a one-seed ``Results`` for one circuit (``nt.evaluate(...,
-    seeds=1)``) and changes the existing artists. Each panel lists the features from most to
-    least important (top to bottom), bars scaled so the method's top feature is 1, coloured by
-    role. The layout is fixed in inches (no layout engine), so nothing shifts between frames.
-
-    ``png()`` is the slider's fast path: the static parts (axes, ticks, method names, legend)
-    are rendered once and cached; a redraw paints one bar collection per panel, pastes the
-    feature names and AUROC lines from a bitmap cache, and renders only the figure title.
+    seeds=1)``) and changes the existing artists. The layout is fixed in inches, so nothing
+    shifts between frames. ``png()`` is the slider's fast path: the static parts (method
+    names, rank numbers, legend) are rendered once and cached; a redraw paints one collection
+    of cells, pastes the feature names and AUROCs from a bitmap cache and renders the title.
     """
 
     # Layout, in inches.
-    PANEL_WIDTH, ROW_HEIGHT_PER_FEATURE = 2.9, 0.25
-    LEFT, RIGHT, TOP, BOTTOM, COLUMN_GAP, ROW_GAP = 1.0, 0.25, 1.25, 1.2, 0.8, 1.05
-    BAR_HEIGHT = 0.75
+    CELL_WIDTH, CELL_HEIGHT = 0.5, 0.42
+    LEFT, RIGHT, TOP, BOTTOM = 2.1, 0.85, 0.95, 0.75
 
-    def __init__(self, methods, n_features: int, *, ncols: int = 3, title: str | None = None, dpi: int = 80):
+    def __init__(self, methods, n_features: int, *, title: str | None = None, dpi: int = 80):
         self.methods = tuple(methods)
         self.n_features = int(n_features)
         self.title = title
-        nrows, ncols = _grid(len(self.methods), ncols)
-        panel_h = self.ROW_HEIGHT_PER_FEATURE * self.n_features
-        width = self.LEFT + self.RIGHT + ncols * self.PANEL_WIDTH + (ncols - 1) * self.COLUMN_GAP
-        height = self.TOP + self.BOTTOM + nrows * panel_h + (nrows - 1) * self.ROW_GAP
-        ranks = np.arange(self.n_features)
+        m, d = len(self.methods), self.n_features
+        grid_w, grid_h = self.CELL_WIDTH * d, self.CELL_HEIGHT * m
+        width, height = self.LEFT + grid_w + self.RIGHT, self.TOP + grid_h + self.BOTTOM
         with matplotlib.rc_context(STYLE):
             self.figure = Figure(figsize=(width, height), dpi=dpi)
             FigureCanvasAgg(self.figure)
-            grid = self.figure.add_gridspec(
-                nrows, ncols, left=self.LEFT / width, right=1 - self.RIGHT / width,
-                bottom=self.BOTTOM / height, top=1 - self.TOP / height,
-                wspace=self.COLUMN_GAP / self.PANEL_WIDTH, hspace=self.ROW_GAP / panel_h)
-            axes = [self.figure.add_subplot(grid[k // ncols, k % ncols]) for k in range(nrows * ncols)]
-            self.axes = axes[: len(self.methods)]
-            for ax in axes[len(self.methods):]:
-                ax.set_visible(False)
-            self.bars, self.labels, self.scores_text = [], [], []
-            for k, (ax, method) in enumerate(zip(self.axes, self.methods, strict=True)):
-                # One collection of bars per panel (one draw call), ordered by rank.
-                self.bars.append(ax.add_collection(PolyCollection(
-                    self._verts(np.zeros(self.n_features)), facecolors=ROLE_COLORS["other"], linewidths=0)))
-                ax.set_ylim(self.n_features - 0.5, -0.5)  # rank 1 on top
-                ax.set_xlim(0, 1.05)
-                ax.set_yticks([])
-                ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
-                # Own texts rather than axis ticks/titles: fixed places, cheap to redraw.
-                self.labels.append([ax.text(-0.03, r, "", transform=ax.get_yaxis_transform(), ha="right",
-                                            va="center", fontsize=12) for r in ranks])
-                ax.text(0.0, 1.1, method, transform=ax.transAxes, ha="left", va="bottom", fontsize=14)
-                self.scores_text.append(ax.text(0.0, 1.02, "", transform=ax.transAxes, ha="left",
-                                                va="bottom", fontsize=14))
-                if k // ncols == nrows - 1 or k + ncols >= len(self.methods):
-                    ax.set_xlabel("importance (top = 1)")
-                if k % ncols == 0:
-                    ax.set_ylabel("rank", labelpad=30)
-            self.suptitle = self.figure.text(0.5, 1 - 0.3 / height, title or "", ha="center", va="top",
-                                             fontsize=16, fontweight="bold")
+            ax = self.figure.add_axes((self.LEFT / width, self.BOTTOM / height, grid_w / width, grid_h / height))
+            ax.set_xlim(-0.5, d - 0.5)
+            ax.set_ylim(m - 0.5, -0.5)
+            ax.set_axis_off()
+            self.ax = ax
+            cells = [[(c - 0.5, r - 0.5), (c + 0.5, r - 0.5), (c + 0.5, r + 0.5), (c - 0.5, r + 0.5)]
+                     for r in range(m) for c in range(d)]
+            self.cells = ax.add_collection(PolyCollection(cells, facecolors=ROLE_COLORS["other"],
+                                                          edgecolors="white", linewidths=1.5))
+            self.names = [[ax.text(c, r, "", ha="center", va="center", fontsize=12) for c in range(d)]
+                          for r in range(m)]
+            self.scores_text = [ax.text(d - 0.5 + 0.2, r, "", ha="left", va="center", fontsize=14)
+                                for r in range(m)]
+            for r, method in enumerate(self.methods):
+                ax.text(-0.5 - 0.15, r, method, ha="right", va="center", fontsize=13)
+            for c in range(d):
+                ax.text(c, -0.6, str(c + 1), ha="center", va="bottom", fontsize=11, color="#505050")
+            ax.text(-0.5 - 0.15, -0.6, "rank →", ha="right", va="bottom", fontsize=11, color="#505050")
+            ax.text(d - 0.5 + 0.2, -0.6, "AUROC", ha="left", va="bottom", fontsize=11, color="#505050")
+            self.suptitle = self.figure.text(0.5, 1 - 0.15 / height, title or "", ha="center", va="top",
+                                             fontsize=15, fontweight="bold")
             self.figure.legend(handles=role_legend_handles(), loc="lower center", ncol=3, frameon=False,
                                bbox_to_anchor=(0.5, 0.0))
-        self._pasted = [t for ts in self.labels for t in ts] + self.scores_text
+        self._pasted = [t for row in self.names for t in row] + self.scores_text
         self._background = None
         self._sprites = {}
 
-    def _verts(self, widths) -> list:
-        half = self.BAR_HEIGHT / 2
-        return [[(0, r - half), (w, r - half), (w, r + half), (0, r + half)] for r, w in enumerate(widths)]
-
     def update(self, results, *, title: str | None = None):
-        """Show ``results`` (one circuit, seed 0): bars, feature labels and per-panel AUROC."""
+        """Show ``results`` (one circuit, seed 0): cells, feature names and AUROCs."""
         from .circuits import make_circuit
 
         circuit = make_circuit(results.circuits[0], strength=results.strength, seed=0)
         roles = feature_roles(circuit)
         names = feature_names(circuit)
         auroc = results.auroc[:, 0, 0]
-        for i, method in enumerate(self.methods):
+        colours = np.empty((len(self.methods), self.n_features, 4))
+        for r, method in enumerate(self.methods):
             k = results.methods.index(method)
             scores = results.importances[k, 0, 0]
             order = np.argsort(-scores, kind="stable")
             top = scores[order[0]]
-            widths = scores[order] / top if top > 0 else np.zeros_like(scores)
-            self.bars[i].set_verts(self._verts(widths))
-            self.bars[i].set_facecolor([ROLE_COLORS[r] for r in roles[order]])
-            for label, j in zip(self.labels[i], order, strict=True):
-                label.set_text(names[j])
-                label.set_color(ROLE_COLORS[roles[j]] if roles[j] != "other" else "#505050")
-                label.set_fontweight("bold" if roles[j] != "other" else "normal")
-            self.scores_text[i].set_text(f"AUROC {auroc[k]:.2f}")
-        self.suptitle.set_text(title or self.title or (f"{results.circuits[0]} at decoy strength "
-                                                       f"{results.strength:g}: each method's ranking"))
+            share = scores[order] / top if top > 0 else np.zeros(self.n_features)
+            for c, j in enumerate(order):
+                shade = 0.2 + 0.8 * share[c]  # a zero score stays visible, but pale
+                colours[r, c] = (*to_rgb(ROLE_COLORS[roles[j]]), shade)
+                text = self.names[r][c]
+                text.set_text(names[j])
+                dark = roles[j] != "other" and shade > 0.55
+                text.set_color("white" if dark else "#202020")
+                text.set_fontweight("bold" if roles[j] != "other" else "normal")
+            self.scores_text[r].set_text(f"{auroc[k]:.2f}")
+        self.cells.set_facecolor(colours.reshape(-1, 4))
+        self.suptitle.set_text(title or self.title or (f"{results.circuits[0]}, decoy strength "
+                                                       f"{results.strength:.2f}: every method's ranking"))
         return self.figure
 
     def rgba(self) -> np.ndarray:
         """Render the current state: ``(height_px, width_px, 4)`` uint8, reusing the static parts."""
         canvas = self.figure.canvas
-        changing = self.bars + self._pasted + [self.suptitle]
+        changing = [self.cells, self.suptitle] + self._pasted
         if self._background is None:
             for artist in changing:
                 artist.set_visible(False)
@@ -209,8 +225,8 @@ class ImportancePanels:
             for artist in changing:
                 artist.set_visible(True)
         canvas.restore_region(self._background)
-        for artist in self.bars + [self.suptitle]:
-            self.figure.draw_artist(artist)
+        self.figure.draw_artist(self.cells)
+        self.figure.draw_artist(self.suptitle)
         pixels = np.asarray(canvas.buffer_rgba())
         for text in self._pasted:
             self._paste(pixels, text)
@@ -255,11 +271,10 @@ class ImportancePanels:
         return buf.getvalue()
 
 
-def importances(results, *, title: str | None = None, ncols: int = 3) -> Figure:
-    """Ranked importances of every method in ``results`` (one circuit, seed 0)."""
-    n_features = results.importances.shape[-1]
-    panels = ImportancePanels(results.methods, n_features, ncols=ncols, title=title)
-    return panels.update(results)
+def importances(results, *, title: str | None = None) -> Figure:
+    """Every method's ranking of the features (one circuit, seed 0): see :class:`RankStrips`."""
+    strips = RankStrips(results.methods, results.importances.shape[-1], title=title, dpi=100)
+    return strips.update(results)
 
 
 # --- AUROC bars ------------------------------------------------------------------------------------
@@ -276,15 +291,21 @@ def auroc_bars(results, *, title: str | None = None) -> Figure:
 
     mean, sem = results.mean(), results.sem()
     n_m, n_c = mean.shape
-    fig = Figure(figsize=(max(6.0, 3.6 * n_c + 2.2), 0.5 * n_m + 2.2), layout="constrained")
-    axes = fig.subplots(1, n_c, sharey=True, squeeze=False)[0]
+    nrows, ncols = _grid(n_c, 3)
+    fig = Figure(figsize=(max(7.5, 3.4 * ncols + 2.6), (0.42 * n_m + 1.2) * nrows + 0.8), layout="constrained")
+    grid = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
+    axes = grid.ravel()
+    for ax in axes[n_c:]:
+        ax.set_visible(False)
     y = np.arange(n_m)
-    for j, (ax, circuit) in enumerate(zip(axes, results.circuits, strict=True)):
+    for j, (ax, circuit) in enumerate(zip(axes, results.circuits, strict=False)):
         fools = make_circuit(circuit).fools
         for i, method in enumerate(results.methods):
             ax.barh(y[i], mean[i, j], xerr=sem[i, j], height=0.7, capsize=3,
-                    color=method_style(method)["color"], edgecolor="black", linewidth=0.6,
-                    hatch="//" if method in fools else None, alpha=0.9)
+                    color=method_style(method)["color"], alpha=0.9,
+                    # targeted: vermillion hatching, visible on any method colour
+                    edgecolor=ROLE_COLORS["decoy"] if method in fools else "black",
+                    linewidth=2 if method in fools else 0.6, hatch="//" if method in fools else None)
             ax.text(mean[i, j] + sem[i, j] + 0.03, y[i], f"{mean[i, j]:.2f}", va="center", fontsize=11)
         ax.axvline(0.5, color="black", linestyle="--", linewidth=1)
         ax.set_xlim(0, 1.3)
@@ -293,8 +314,47 @@ def auroc_bars(results, *, title: str | None = None) -> Figure:
         ax.set_xlabel("AUROC vs true circuit")
     axes[0].set_yticks(y, results.methods)
     axes[0].set_ylim(n_m - 0.5, -0.5)
-    fig.suptitle(title or f"AUROC over {results.seeds} seeds (hatched: the method this regime targets; "
-                          "dashed: chance)", fontweight="bold")
+    fig.suptitle(title or f"Mean AUROC ± s.e. over {results.seeds} seeds\n(hatched: targeted; dashed: chance)",
+                 fontweight="bold")
+    return fig
+
+
+@_styled
+def auroc_table(results, *, title: str | None = None) -> Figure:
+    """Mean AUROC of every method on every regime as an annotated grid (methods x regimes).
+
+    The shade runs from chance (0.5, light) to a recovered circuit (1.0, dark), on the
+    colour-blind-safe ``cividis`` map; a cell the regime is built to fool gets a vermillion frame.
+    """
+    from matplotlib.patches import Rectangle
+
+    from .circuits import make_circuit
+
+    mean = results.mean()
+    n_m, n_c = mean.shape
+    fig = Figure(figsize=(2.4 + 1.35 * n_c, 0.48 * n_m + 1.6), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(mean, cmap="cividis", vmin=0.5, vmax=1.0, aspect="auto")
+    for i in range(n_m):
+        for j in range(n_c):
+            value = mean[i, j]
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=13,
+                    color="black" if value > 0.8 else "white")
+    for j, circuit in enumerate(results.circuits):
+        for i, method in enumerate(results.methods):
+            if method in make_circuit(circuit).fools:
+                ax.add_patch(Rectangle((j - 0.46, i - 0.44), 0.92, 0.88, fill=False,
+                                       edgecolor=ROLE_COLORS["decoy"], linewidth=3))
+    ax.set_xticks(range(n_c), [c if c != "clean" else "clean\n(control)" for c in results.circuits])
+    ax.set_yticks(range(n_m), results.methods)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    bar = fig.colorbar(image, ax=ax, shrink=0.6, ticks=[0.5, 0.75, 1.0])
+    bar.set_label("mean AUROC (0.5 = chance)")
+    fig.suptitle(title or f"Mean AUROC over {results.seeds} seeds (framed: the regime targets the method)",
+                 fontweight="bold")
     return fig
 
 
@@ -302,14 +362,15 @@ def auroc_bars(results, *, title: str | None = None) -> Figure:
 
 
 @_styled
-def confounded_mechanism(circuit, X, *, title: str | None = None) -> Figure:
+def confounded_mechanism(circuit, X=None, *, title: str | None = None) -> Figure:
     """The decoy against the output next to a causal feature: correlated, yet zero weight.
 
-    ``X (n, n_features)`` are samples from the circuit's distribution. Left: the causal
+    ``X (n, n_features)`` are samples from the circuit's distribution (default: 512 from the
+    stream ``evaluate`` uses for the circuit's seed). Left: the causal
     feature with the largest weight; right: the first decoy. Each panel states the feature's
     |corr| with the output and its weight into the network (norm of its column of ``W``).
     """
-    X = np.asarray(X, dtype=float)
+    X = circuit.sample(512, make_rng("data", circuit.seed)) if X is None else np.asarray(X, dtype=float)
     y = circuit.forward(X)
     weight = np.linalg.norm(circuit.W, axis=0)
     causal = np.flatnonzero(circuit.causal)
@@ -425,6 +486,11 @@ MECHANISMS = {"confounded": confounded_mechanism, "suppressor": suppressor_mecha
 """Regime -> the figure that makes its decoy's mechanism visible (a new regime adds one)."""
 
 
+def mechanism(circuit, **options) -> Figure:
+    """The regime's mechanism figure from ``MECHANISMS``; :func:`weights` for any other regime."""
+    return MECHANISMS.get(circuit.name, weights)(circuit, **options)
+
+
 # --- integrated gradients ------------------------------------------------------------------------
 
 
@@ -460,10 +526,8 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
     right.set_xlabel("f(x) − f(baseline)")
     right.set_ylabel("sum of IG attributions")
     right.set_aspect("equal", adjustable="datalim")
-    right.set_title(f"Completeness over {len(X)} inputs ({steps}-node Gauss-Legendre)\n"
-                    f"largest gap {err:.1e}")
-    fig.suptitle(title or "Integrated gradients: the integral of the gradient along a path from a baseline",
-                 fontweight="bold")
+    right.set_title(f"Completeness over {len(X)} inputs ({steps} nodes)\nlargest gap {err:.1e}")
+    fig.suptitle(title or "Integrated gradients: the gradient integrated from a baseline", fontweight="bold")
     return fig
 
 
@@ -471,44 +535,42 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
 
 
 @_styled
-def sweep_curves(sweeps, *, title: str | None = None) -> Figure:
-    """AUROC against decoy strength: a grid with one row per method and one column per regime.
+def sweep_curves(sweep, *, ncols: int = 5, title: str | None = None) -> Figure:
+    """AUROC against decoy strength on one regime: one small panel per method.
 
     Small multiples rather than one crowded panel, because several methods sit at exactly 1.0
     and their lines would hide each other. Each panel: the mean over seeds (line), the middle
     80% of seeds (band, ``Sweep.band()``), chance (dashed) and the tuned strength 1 (thin
-    vertical). A panel whose regime is built to fool that method has a tinted background.
+    vertical). A method the regime is built to fool gets a tinted panel.
     """
     from .circuits import make_circuit
 
-    if isinstance(sweeps, Sweep):
-        sweeps = [sweeps]
-    methods = list(dict.fromkeys(m for sw in sweeps for m in sw.methods))
-    nrows, ncols = len(methods), len(sweeps)
-    fig = Figure(figsize=(2.9 * ncols + 2.6, 1.45 * nrows + 1.4), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharex="col", sharey=True)
-    for c, sw in enumerate(sweeps):
-        fools = make_circuit(sw.circuit).fools
-        mean = sw.mean()
-        low, high = sw.band()
-        axes[0, c].set_title(sw.circuit if sw.circuit != "clean" else "clean (control)")
-        axes[-1, c].set_xlabel("decoy strength")
-        for r, method in enumerate(methods):
-            ax = axes[r, c]
-            ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
-            ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
-            if method in fools:
-                ax.set_facecolor("#FBE3D6")  # a pale vermillion: the planted failure
-            if method not in sw.methods:
-                continue
-            i = sw.methods.index(method)
-            style = method_style(method)
-            ax.fill_between(sw.strengths, low[i], high[i], color=style["color"], alpha=0.25, linewidth=0)
-            ax.plot(sw.strengths, mean[i], linewidth=2.4, **style)
-    for r, method in enumerate(methods):
-        axes[r, 0].set_ylabel(method, rotation=0, ha="right", va="center")
-    axes[0, 0].set_ylim(0.3, 1.05)
-    axes[0, 0].set_yticks([0.5, 1.0])
-    fig.suptitle(title or "AUROC vs decoy strength (line: mean over seeds; band: middle 80%; "
-                          "tinted: the regime targets this method)", fontweight="bold")
+    fools = make_circuit(sweep.circuit).fools
+    mean = sweep.mean()
+    low, high = sweep.band()
+    nrows, ncols = _grid(len(sweep.methods), ncols)
+    fig = Figure(figsize=(2.75 * ncols + 0.6, 2.25 * nrows + 0.9), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax in axes[len(sweep.methods):]:
+        ax.set_visible(False)
+    for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
+        style = method_style(method)
+        if method in fools:
+            ax.set_facecolor("#FBE3D6")  # a pale vermillion: the planted failure
+        ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
+        ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
+        ax.fill_between(sweep.strengths, low[i], high[i], color=style["color"], alpha=0.25, linewidth=0)
+        ax.plot(sweep.strengths, mean[i], linewidth=2.4, **style)
+        ax.set_title(method + (" (targeted)" if method in fools else ""), fontsize=12)
+        ax.set_ylim(0.3, 1.05)
+        ax.set_yticks([0.5, 0.75, 1.0])
+    for ax in axes[::ncols]:
+        ax.set_ylabel("AUROC")
+    for k, ax in enumerate(axes[: len(sweep.methods)]):
+        if k + ncols >= len(sweep.methods):
+            ax.set_xlabel("decoy strength")
+            ax.xaxis.set_tick_params(labelbottom=True)
+    name = sweep.circuit if sweep.circuit != "clean" else "clean (control)"
+    fig.suptitle(title or f"{name}: AUROC vs decoy strength ({sweep.seeds} seeds; band: middle 80%)",
+                 fontweight="bold")
     return fig

@@ -25,7 +25,7 @@ from ._checks import check_choice, check_strength
 from .circuits import CIRCUITS, make_circuit
 from .evaluate import evaluate
 from .methods import METHODS
-from .plots import ImportancePanels
+from .plots import RankStrips
 
 # Dense where the proxies collapse (0 to 0.5), sparser beyond the tuned point 1.
 DEFAULT_STRENGTHS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -65,7 +65,7 @@ class Explorer:
     """Live ipywidgets explorer: a regime menu and a strength slider over every method's ranking.
 
     Moving the slider calls :meth:`show`, which recomputes :func:`snapshot`, moves the bars of
-    the existing figure (:class:`~neurotrace.plots.ImportancePanels`, no rebuilt figure) and
+    the existing figure (:class:`~neurotrace.plots.RankStrips`, no rebuilt figure) and
     swaps the PNG in an ``ipywidgets.Image``. ``seconds`` holds the last redraw's timings.
     Display it by making it the last expression of a cell.
     """
@@ -78,7 +78,7 @@ class Explorer:
         strength = check_strength(strength)
         self.methods = _methods(methods)
         self.samples = samples
-        self.panels = ImportancePanels(self.methods, make_circuit(circuit).n_features)
+        self.panels = RankStrips(self.methods, make_circuit(circuit).n_features)
         self.regime = w.Dropdown(options=list(CIRCUITS), value=circuit, description="regime")
         self.slider = w.FloatSlider(
             value=strength, min=0.0, max=max(float(max_strength), strength), step=step,
@@ -211,7 +211,7 @@ def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1
     if not grid:
         raise ValueError("strengths must hold at least one strength (got none)")
     methods = _methods(methods)
-    panels = ImportancePanels(methods, make_circuit(circuit).n_features)
+    panels = RankStrips(methods, make_circuit(circuit).n_features)
     frames, captions = [], []
     for s in grid:
         results = snapshot(circuit, s, methods=methods, samples=samples)
