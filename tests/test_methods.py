@@ -467,3 +467,128 @@ def test_cached_quadrature_nodes_are_read_only():
         weights[0] = 1.0  # shared between calls: an edit would corrupt every later IG
     again = M.ig_nodes(np.int64(64))
     np.testing.assert_array_equal(again[1], weights)
+
+
+# --- methods added for issue 6 (skipped until registered) ------------------------------------
+
+
+def needs(name):
+    return pytest.mark.skipif(name not in nt.METHODS, reason=f"{name} is not registered")
+
+
+@needs("smoothgrad")
+def test_smoothgrad_on_a_linear_circuit_is_the_gradient(linear3, X3):
+    # The gradient is the same everywhere, so noise cannot change it.
+    np.testing.assert_allclose(nt.attribute("smoothgrad", linear3, X3), np.abs(G), rtol=1e-13)
+
+
+@needs("smoothgrad")
+def test_smoothgrad_without_noise_is_the_gradient(curved, X3):
+    np.testing.assert_allclose(nt.attribute("smoothgrad", curved, X3, noise=0.0),
+                               nt.attribute("gradient", curved, X3), rtol=1e-13)
+
+
+@needs("smoothgrad")
+def test_smoothgrad_averages_gradients_at_noisy_copies(curved, X3):
+    # With noise the score is a mean of |grad| at points near X: it moves away from the plain
+    # gradient, yet never exceeds the largest possible slope sum_u |v_u W_uj| (|tanh'| <= 1).
+    sg = nt.attribute("smoothgrad", curved, X3, noise=0.5, copies=8)
+    assert not np.allclose(sg, nt.attribute("gradient", curved, X3))
+    assert np.all(sg <= np.abs(curved.v) @ np.abs(curved.W) + 1e-12)  # |phi'| <= 1 for tanh
+
+
+@needs("smoothgrad")
+@pytest.mark.parametrize(("option", "bad"), [("noise", -0.1), ("noise", float("nan")), ("copies", 0),
+                                             ("copies", 2.5), ("copies", True)])
+def test_smoothgrad_bad_options(linear3, X3, option, bad):
+    with pytest.raises(ValueError, match=f"{option} must be"):
+        nt.attribute("smoothgrad", linear3, X3, **{option: bad})
+
+
+@needs("attribution_patching")
+@pytest.mark.parametrize("corruption", M.CORRUPTIONS)
+def test_attribution_patching_is_exact_on_a_linear_circuit(linear3, X3, corruption):
+    # First-order Taylor is exact when f is linear: the same patches give the same effects.
+    rng = lambda: nt.make_rng("tests", "ap")  # noqa: E731
+    np.testing.assert_allclose(
+        nt.attribute("attribution_patching", linear3, X3, rng=rng(), corruption=corruption),
+        nt.attribute("patching", linear3, X3, rng=rng(), corruption=corruption), rtol=1e-12)
+
+
+@needs("attribution_patching")
+def test_attribution_patching_is_gradient_times_patch_distance(curved, X3):
+    Xp = M.corrupted_values(X3, "resample", nt.make_rng("tests", "ap2"))
+    expected = np.abs(curved.gradient(X3) * (Xp - X3)).mean(axis=0)
+    got = nt.attribute("attribution_patching", curved, X3, rng=nt.make_rng("tests", "ap2"))
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+@needs("denoising_patching")
+@pytest.mark.parametrize("activation", sorted(nt.ACTIVATIONS))
+def test_denoising_patching_restores_one_feature_into_the_reference(tiny, X3, activation):
+    c = tiny([[1.5, -0.7, 0.0], [0.3, 0.9, 0.0]], b=[0.2, -0.1], v=[1.0, -0.6], activation=activation)
+    reference = np.zeros_like(X3)
+    expected = np.empty(3)
+    for j in range(3):  # literally: start from the all-zeros input, put back x_j only
+        restored = reference.copy()
+        restored[:, j] = X3[:, j]
+        expected[j] = np.abs(c.forward(restored) - c.forward(reference)).mean()
+    got = nt.attribute("denoising_patching", c, X3, corruption="zero")
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert got[2] == 0.0
+
+
+def brute_shapley(circuit, X, reference):
+    """Shapley values by enumerating all 2^d coalitions of the full network (the definition).
+
+    ``reference``: ``(d,)``, or ``(k, d)`` background rows the absent features are averaged over.
+    """
+    from itertools import combinations
+    from math import factorial
+
+    n, d = X.shape
+    phi = np.zeros((n, d))
+
+    background = np.atleast_2d(reference)
+
+    def value(S):
+        total = np.zeros(n)
+        for row in background:
+            Z = np.tile(row, (n, 1))
+            Z[:, list(S)] = X[:, list(S)]
+            total += circuit.forward(Z)
+        return total / len(background)
+
+    for j in range(d):
+        others = [k for k in range(d) if k != j]
+        for size in range(d):
+            w = factorial(size) * factorial(d - 1 - size) / factorial(d)
+            for S in combinations(others, size):
+                phi[:, j] += w * (value((*S, j)) - value(S))
+    return phi
+
+
+@pytest.mark.skipif(not hasattr(M, "shapley_values"), reason="shapley is not implemented")
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_shapley_matches_brute_force_enumeration(tiny, activation):
+    # Units reading overlapping feature sets, one idle unit (v = 0), one zero-weight feature.
+    W = [[1.2, -0.8, 0.5, 0.0, 0.0], [0.0, 0.7, -1.1, 0.9, 0.0], [0.4, 0.0, 0.0, -1.3, 0.0],
+         [2.0, 0.0, 0.0, 0.0, 0.0]]
+    c = tiny(W, b=[0.1, -0.3, 0.2, 0.5], v=[1.0, -0.7, 0.6, 0.0], activation=activation)
+    X = nt.make_rng("tests", "shapley").standard_normal((40, 5))
+    for reference, ref_row in (("zero", np.zeros(5)), ("mean", X.mean(axis=0))):
+        phi = M.shapley_values(c, X, reference=reference)
+        np.testing.assert_allclose(phi, brute_shapley(c, X, ref_row), rtol=1e-10, atol=1e-12)
+        # Efficiency: the values add up to f(x) - f(reference).
+        np.testing.assert_allclose(phi.sum(axis=1), c.forward(X) - c.forward(ref_row[None]), atol=1e-12)
+        assert np.all(phi[:, 4] == 0.0)  # a null player scores exactly 0
+    # Interventional Shapley over the data: with background >= n every row is a reference.
+    small = X[:10]
+    phi = M.shapley_values(c, small, reference="data", background=10, rng=nt.make_rng("tests", "bg"))
+    np.testing.assert_allclose(phi, brute_shapley(c, small, small), rtol=1e-10, atol=1e-12)
+
+
+@needs("shapley")
+def test_shapley_of_a_linear_circuit_is_weight_times_input(linear3, X3):
+    np.testing.assert_allclose(M.shapley_values(linear3, X3), X3 * G, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(nt.attribute("shapley", linear3, X3), np.abs(X3 * G).mean(axis=0), rtol=1e-12)
