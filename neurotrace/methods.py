@@ -71,6 +71,27 @@ def input_x_gradient(circuit, X, rng=None) -> np.ndarray:
     return out / len(X)
 
 
+def smoothgrad(circuit, X, rng=None, *, noise: float = 0.15, copies: int = 16) -> np.ndarray:
+    """SmoothGrad: mean over samples and noisy copies of ``|dy/dx_j|`` at ``x + eps``.
+
+    ``eps_j ~ N(0, (noise * sd_j)^2)`` where ``sd_j`` is feature j's standard deviation in
+    ``X``: the noise is relative to each feature's spread (Smilkov et al. 2017 suggest 10-20%
+    of the input range), so a constant feature gets none. ``copies`` noisy copies per sample.
+    """
+    if not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0 (got {noise!r})")
+    if not isinstance(copies, (int, np.integer)) or isinstance(copies, bool) or copies < 1:
+        raise ValueError(f"copies must be a positive integer (got {copies!r})")
+    if rng is None:
+        rng = make_rng("smoothgrad", 0)
+    scale = noise * X.std(axis=0)
+    out = np.zeros(circuit.n_features)
+    for sl in _chunks(len(X), copies * (circuit.n_hidden + 2 * circuit.n_features)):
+        noisy = X[sl, None, :] + scale * rng.standard_normal((len(X[sl]), copies, circuit.n_features))
+        out += np.abs(circuit.gradient(noisy.reshape(-1, circuit.n_features))).sum(axis=0)
+    return out / (len(X) * copies)
+
+
 # --- integrated gradients --------------------------------------------------------------------
 
 IG_RULES = ("gausslegendre", "riemann_middle", "riemann_left", "riemann_right", "riemann_trapezoid")
@@ -229,6 +250,112 @@ def patching(circuit, X, rng=None, *, corruption: str = "resample") -> np.ndarra
     return np.abs(patch_effects(circuit, X, corrupted_values(X, corruption, rng))).mean(axis=0)
 
 
+def denoising_patching(circuit, X, rng=None, *, corruption: str = "zero") -> np.ndarray:
+    """Denoising patching: mean over samples of ``|f(x' with x_j restored) - f(x')|``.
+
+    The sufficiency direction: start from a corrupted input ``x'`` and restore one clean
+    feature. ``corruption`` defaults to ``"zero"``, the reference input (the mean of every
+    Gaussian feature, the "absent" value of every switch, IG's baseline). With
+    ``"resample"`` the corrupted input is another sample, and denoising becomes noising with
+    the two samples' roles swapped -- the same quantity in expectation.
+    """
+    X = circuit._check_X(X)
+    if rng is None:
+        rng = make_rng("denoising_patching", 0)
+    corrupted = np.array(corrupted_values(X, corruption, rng))
+    return np.abs(patch_effects(circuit, corrupted, X)).mean(axis=0)
+
+
+def attribution_patching(circuit, X, rng=None, *, corruption: str = "resample") -> np.ndarray:
+    """Attribution patching: the first-order estimate of noising patching.
+
+    ``f(x with x_j := x'_j) - f(x) ~ dy/dx_j(x) * (x'_j - x_j)``, one gradient for all
+    features instead of one forward per feature (Nanda 2023). Exact for a circuit that is
+    linear in x_j over the distance a patch moves it; where the output is saturated or
+    rippling on that scale, it inherits the gradient's failure. ``corruption`` as in
+    :func:`patching` (same random stream, so the two see the same patches).
+    """
+    X = circuit._check_X(X)
+    if rng is None:
+        rng = make_rng("patching", 0)
+    delta = corrupted_values(X, corruption, rng) - X
+    return np.abs(circuit.gradient(X) * delta).mean(axis=0)
+
+
+# --- Shapley values --------------------------------------------------------------------------
+
+SHAPLEY_REFERENCES = ("zero", "mean", "data")
+MAX_PLAYERS = 16  # exact enumeration of 2^k coalitions per hidden unit's input support
+
+
+def _coalitions(k: int):
+    """All ``2^k`` coalitions as a bool matrix ``(2^k, k)`` and the Shapley weight matrix.
+
+    ``phi = V @ M`` for values ``V (..., 2^k)``: ``M[S, j] = w(|S| - 1)`` if ``j in S`` else
+    ``-w(|S|)``, with ``w(s) = s! (k - 1 - s)! / k!``.
+    """
+    from math import factorial
+
+    S = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(bool)
+    size = S.sum(axis=1)
+    w = np.array([factorial(s) * factorial(k - 1 - s) / factorial(k) for s in range(k)] + [0.0])
+    M = np.where(S, w[np.maximum(size - 1, 0)][:, None], -w[size][:, None])
+    return S, M
+
+
+def shapley_values(circuit, X, *, reference: str = "zero", background: int = 32, rng=None) -> np.ndarray:
+    """Exact Shapley values ``(n_samples, n_features)``, signed.
+
+    Value of a coalition S: the output with the features in S taken from ``x`` and the rest
+    set from the reference: ``"zero"`` (default: the all-zeros reference input, IG's
+    baseline), ``"mean"`` (the sample mean of X), or ``"data"`` (averaged over ``background``
+    rows drawn from X: interventional Shapley over the data distribution).
+
+    Exact, and cheap: the output is a sum over hidden units, Shapley values are linear in the
+    game, and a feature a unit does not read is a null player in that unit's game. So each
+    unit needs only the ``2^k`` coalitions of its own ``k`` inputs -- all evaluated in one
+    batched forward -- and the sum over units equals enumerating all ``2^n_features``.
+    """
+    X = circuit._check_X(X)
+    check_choice(reference, SHAPLEY_REFERENCES, "reference")
+    if reference == "zero":
+        R = np.zeros((1, circuit.n_features))
+    elif reference == "mean":
+        R = X.mean(axis=0, keepdims=True)
+    else:
+        if not isinstance(background, (int, np.integer)) or isinstance(background, bool) or background < 1:
+            raise ValueError(f"background must be a positive integer (got {background!r})")
+        rng = make_rng("shapley", 0) if rng is None else rng
+        R = X[rng.choice(len(X), size=min(background, len(X)), replace=False)]
+    phi = np.zeros(X.shape)
+    live = np.flatnonzero(circuit.v != 0)  # a unit with output weight 0 plays no game
+    supports: dict[tuple, list] = {}
+    for u in live:
+        supports.setdefault(tuple(np.flatnonzero(circuit.W[u])), []).append(u)
+    for support, units in supports.items():
+        k = len(support)
+        if k == 0:
+            continue  # a constant unit: every feature is a null player
+        if k > MAX_PLAYERS:
+            raise ValueError(f"a hidden unit reads {k} features; exact Shapley enumerates at most {MAX_PLAYERS}")
+        S, M = _coalitions(k)
+        cols = list(support)
+        Wg, bg, vg = circuit.W[units][:, cols], circuit.b[units], circuit.v[units]
+        Zr = R[:, cols] @ Wg.T + bg  # (refs, units)
+        for sl in _chunks(len(X), len(R) * len(S) * (len(units) + k)):
+            D = X[sl, None, :][..., cols] - R[None, :, cols]  # (n, refs, k)
+            # z(S) = z(reference) + sum_{j in S} W_j (x_j - r_j): (n, refs, 2^k, units)
+            Z = Zr[None, :, None, :] + np.einsum("sk,nrk,uk->nrsu", S, D, Wg)
+            V = (circuit.phi(Z) @ vg).mean(axis=1)  # (n, 2^k)
+            phi[sl, cols] += V @ M
+    return phi
+
+
+def shapley(circuit, X, rng=None, *, reference: str = "zero", background: int = 32) -> np.ndarray:
+    """Mean over samples of ``|phi_j|``, the exact Shapley values (see :func:`shapley_values`)."""
+    return np.abs(shapley_values(circuit, X, reference=reference, background=background, rng=rng)).mean(axis=0)
+
+
 # --- the registry ----------------------------------------------------------------------------
 
 FAMILIES = ("proxy", "causal", "baseline")
@@ -307,10 +434,18 @@ register_method("gradient", gradient, family="proxy",
                 summary="mean |dy/dx_j|: the local slope")
 register_method("input_x_gradient", input_x_gradient, family="proxy",
                 summary="mean |x_j * dy/dx_j|: the gradient scaled by the input")
+register_method("smoothgrad", smoothgrad, family="proxy",
+                summary="mean |dy/dx_j| over Gaussian-noised copies of each sample")
 register_method("integrated_gradients", integrated_gradients_scores, family="causal",
                 summary="mean |IG_j|: the gradient integrated from a baseline to the input")
 register_method("patching", patching, family="causal",
                 summary="mean |f(x) - f(x with x_j corrupted)|: noising activation patching")
+register_method("denoising_patching", denoising_patching, family="causal",
+                summary="mean |f(x' with x_j restored) - f(x')|: restore one feature into the reference")
+register_method("attribution_patching", attribution_patching, family="proxy",
+                summary="mean |dy/dx_j * (x'_j - x_j)|: the first-order estimate of patching")
+register_method("shapley", shapley, family="causal",
+                summary="mean |exact Shapley value|, absent features set to the reference")
 
 
 def attribute(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
