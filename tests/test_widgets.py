@@ -1,0 +1,110 @@
+"""neurotrace.widgets: the live explorer's callback and the kernel-free slider's HTML."""
+
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+
+import neurotrace as nt
+from neurotrace import widgets
+
+GRID = (0.0, 0.5, 1.0)
+
+
+@pytest.fixture(scope="module")
+def slider():
+    return widgets.static_slider("confounded", GRID)
+
+
+def _data(html: str) -> dict:
+    match = re.search(r'<script type="application/json" class="nt-slider-data">(.*?)</script>', html, re.S)
+    assert match, "the frames' data block is missing"
+    return json.loads(match.group(1))
+
+
+def test_snapshot_is_evaluate_with_one_seed():
+    snap = widgets.snapshot("suppressor", 0.5)
+    ref = nt.evaluate(circuits="suppressor", seeds=1, strength=0.5)
+    assert snap.methods == ref.methods and snap.seeds == 1 and snap.strength == 0.5
+    assert np.array_equal(snap.auroc, ref.auroc)
+    assert np.array_equal(snap.importances, ref.importances)
+
+
+def test_static_slider_has_one_frame_per_strength(slider):
+    data = _data(slider.html)
+    assert data["strengths"] == list(GRID)
+    assert len(data["frames"]) == len(data["captions"]) == len(GRID)
+    for frame in data["frames"]:
+        assert base64.b64decode(frame)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(set(data["frames"])) == len(GRID)  # each strength draws a different picture
+    assert f'max="{len(GRID) - 1}"' in slider.html
+
+
+def test_static_slider_starts_at_strength_one_and_captions_carry_the_aurocs(slider):
+    data = _data(slider.html)
+    start = GRID.index(1.0)
+    assert slider.start == start and f'value="{start}"' in slider.html
+    assert f'src="data:image/png;base64,{data["frames"][start]}"' in slider.html
+    correlation = [nt.evaluate("correlation", "confounded", seeds=1, strength=s).auroc[0, 0, 0] for s in GRID]
+    for caption, value in zip(data["captions"], correlation, strict=True):
+        assert f"correlation {value:.2f} (targeted)" in caption
+    assert correlation[0] == 1.0 and correlation[-1] == 0.75  # the frames do show the collapse
+
+
+def test_static_slider_is_self_contained(slider):
+    html = slider.html
+    assert not re.search(r"https?://", html)  # no CDN, no network
+    assert not re.search(r"<script[^>]*\bsrc=", html)  # no external script
+    assert not re.search(r"<(img|link|iframe)[^>]*\b(src|href)=\"(?!data:)", html)
+    data_block = re.search(r'class="nt-slider-data">(.*?)</script>', html, re.S).group(1)
+    assert "</" not in data_block  # nothing inside can close the script early
+    assert slider._repr_html_() == html
+
+
+def test_static_slider_ids_are_unique_per_call():
+    a = widgets.static_slider("suppressor", (1.0,))
+    b = widgets.static_slider("suppressor", (1.0,))
+    assert a.id != b.id and a.id in a.html
+
+
+def test_static_slider_rejects_bad_input_with_the_valid_choices():
+    with pytest.raises(ValueError, match="valid choices: clean, confounded"):
+        widgets.static_slider("confunded")
+    with pytest.raises(ValueError, match="strength must be"):
+        widgets.static_slider("confounded", (0.0, -1.0))
+    with pytest.raises(ValueError, match="at least one strength"):
+        widgets.static_slider("confounded", ())
+
+
+def test_explorer_callback_changes_the_displayed_aurocs():
+    ex = widgets.explorer("confounded", 1.0)
+    assert ex.aurocs["correlation"] == 0.75
+    table, image = ex.table.value, ex.image.value
+    ex.slider.value = 0.0  # what moving the slider does: the observer calls show()
+    expected = nt.evaluate(circuits="confounded", seeds=1, strength=0.0).auroc[:, 0, 0]
+    assert ex.aurocs == dict(zip(ex.results.methods, expected.tolist(), strict=True))
+    assert ex.aurocs["correlation"] == 1.0
+    assert ex.table.value != table and "1.00" in ex.table.value
+    assert ex.image.value != image and ex.image.value[:4] == b"\x89PNG"
+    assert set(ex.seconds) == {"compute", "draw", "total"}
+
+
+def test_explorer_switches_regime_and_can_be_driven_directly():
+    ex = widgets.Explorer("confounded", 1.0)
+    ex.regime.value = "suppressor"
+    assert ex.results.circuits == ("suppressor",)
+    assert ex.aurocs["gradient"] == 0.75 and ex.aurocs["correlation"] == 1.0
+    ex.show(strength=0.0)
+    assert ex.aurocs["gradient"] == 1.0
+    assert "targeted" in ex.table.value
+
+
+def test_explorer_rejects_bad_input():
+    with pytest.raises(ValueError, match="unknown circuit"):
+        widgets.Explorer("nope")
+    with pytest.raises(ValueError, match="strength must be"):
+        widgets.Explorer("confounded", -1)
+    with pytest.raises(ValueError, match="unknown method"):
+        widgets.Explorer("confounded", methods=("gradient", "gradeint"))
