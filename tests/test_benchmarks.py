@@ -1,0 +1,136 @@
+"""The benchmark suite runs and reports well-formed results. No timing is asserted anywhere:
+the machine is shared, so only the shape and the honesty of the report are checked."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neurotrace as nt
+from benchmarks.floors import FLOORS
+from benchmarks.report import markdown, missed
+from benchmarks.timing import compare, loglog_slope
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """One ``python -m benchmarks --quick`` run into a temporary folder."""
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc.stdout, json.loads((out / "results.json").read_text())
+
+
+def _tables(text):
+    """Markdown tables as lists of rows (each a list of cells)."""
+    tables, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_quick_run_writes_well_formed_markdown(quick):
+    out, stdout, _ = quick
+    text = (out / "RESULTS.md").read_text()
+    assert text in stdout  # the printed table is the file
+    for heading in ("neurotrace vs Captum", "bare-numpy floor", "Time budgets", "Scaling with samples",
+                    "Scaling with IG steps", "Peak memory"):
+        assert heading in text
+    tables = _tables(text)
+    assert len(tables) >= 5
+    for table in tables:
+        header, rule, *rows = table
+        assert set("".join(rule)) <= set("-:") and len(rule) == len(header)
+        assert rows and all(len(row) == len(header) for row in rows)
+    assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporary behind
+
+
+def test_every_registered_method_is_compared_or_listed(quick):
+    _, _, res = quick
+    compared = [row["method"] for row in res["floors"]["rows"]]
+    assert sorted(compared + res["floors"]["no_floor"]) == sorted(nt.METHODS)
+    assert set(res["scaling"]["samples"]["seconds"]) == set(nt.METHODS)
+    for row in res["floors"]["rows"]:
+        assert row["ours_s"] > 0 and row["floor_s"] > 0
+        assert math.isclose(row["ratio"], row["ours_s"] / row["floor_s"])
+        assert row["met"] == (row["ratio"] <= row["target"])
+        assert row["max_abs_diff"] <= 1e-9
+
+
+def test_results_json_is_consistent(quick):
+    _, _, res = quick
+    assert res["settings"]["quick"] is True
+    sc = res["scaling"]
+    assert sc["samples"]["grid"] == sorted(sc["samples"]["grid"]) and len(sc["samples"]["grid"]) >= 3
+    for seconds in sc["samples"]["seconds"].values():
+        assert len(seconds) == len(sc["samples"]["grid"]) and min(seconds) > 0
+    assert len(sc["steps"]["seconds"]) == len(sc["steps"]["grid"])
+    mem = res["memory"]
+    assert len(mem["peak_bytes"]) == 2 and min(mem["peak_bytes"]) > 0
+    assert mem["met"] == (mem["peak_bytes"][1] <= mem["target_growth"] * mem["peak_bytes"][0])
+    cap = res["captum"]
+    if cap["skipped"]:
+        assert not cap["rows"]
+    else:  # Captum and neurotrace were checked to agree before being timed
+        assert len(cap["rows"]) >= 2 and all(row["max_abs_diff"] < 1e-6 for row in cap["rows"])
+
+
+def test_captum_skip_is_reported(quick):
+    """Without torch/captum the report says what it skipped and why (simulated on saved results)."""
+    _, _, res = quick
+    res = dict(res, captum={"skipped": "torch is not installed (pip install torch==2.13.0)", "rows": []})
+    text = markdown(res)
+    assert "SKIPPED: torch is not installed" in text
+    assert all("Captum" not in line for line in missed(res))
+
+
+def test_missed_targets_are_listed(quick):
+    """A missed target shows up as MISSED in the markdown and in ``missed``."""
+    _, _, base = quick
+    row = dict(base["floors"]["rows"][0], ratio=5.0, met=False)
+    res = dict(base, floors={"rows": [row], "no_floor": ["mystery"]})
+    assert "**MISSED**" in markdown(res)
+    assert f"{row['method']} vs floor (5.00x)" in missed(res)
+    assert "No floor written yet for: mystery" in markdown(res)
+
+
+@pytest.mark.parametrize("circuit", list(nt.CIRCUITS))
+def test_floors_compute_the_library_numbers(circuit):
+    c = nt.make_circuit(circuit, seed=3)
+    X = c.sample(300, nt.make_rng("test", "floors"))
+    for name, floor in FLOORS.items():
+        if name not in nt.METHODS:
+            continue
+        ours = nt.METHODS[name].fn(c, X, nt.make_rng("test", name))
+        np.testing.assert_allclose(floor(c, X, nt.make_rng("test", name)), ours, rtol=1e-9, atol=1e-12)
+
+
+def test_loglog_slope_recovers_the_exponent():
+    n = np.array([128, 256, 1024, 4096])
+    assert math.isclose(loglog_slope(n, 3e-6 * n), 1.0)
+    assert math.isclose(loglog_slope(n, 1e-9 * n**2), 2.0)
+    assert math.isclose(loglog_slope(n, np.full(4, 0.5)), 0.0, abs_tol=1e-12)
+
+
+def test_compare_times_every_contender():
+    calls = {"a": 0, "b": 0}
+
+    def bump(key):
+        calls[key] += 1
+
+    t = compare({"a": lambda: bump("a"), "b": lambda: bump("b")}, repeats=3, min_seconds=0)
+    assert set(t) == {"a", "b"} and all(v >= 0 for v in t.values())
+    assert calls == {"a": 4, "b": 4}  # one warm-up + three rounds each, with min_seconds=0
