@@ -12,6 +12,8 @@ Signature as the methods: ``(circuit, X, rng) -> (n_features,)``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -23,6 +25,15 @@ def _forward(c, X):
 def _gradients(c, X):
     """``dy/dx = (v * phi'(z)) W`` for ``X (..., n_features)``."""
     return (c.dphi(X @ c.W.T + c.b) * c.v) @ c.W
+
+
+def _resampled(X, rng):
+    """The library's resample corruption, plainly: per feature, one random n-cycle."""
+    n, d = X.shape
+    order = np.argsort(rng.random((n, d)), axis=0)
+    partner = np.empty_like(order)
+    np.put_along_axis(partner, order, np.roll(order, -1, axis=0), axis=0)
+    return np.take_along_axis(X, partner, axis=0)
 
 
 def random_floor(c, X, rng):
@@ -55,13 +66,8 @@ def integrated_gradients_floor(c, X, rng, steps=64):
 def patching_floor(c, X, rng):
     """All ``n_features`` patched copies of the data in one ``(d, n, d)`` forward pass."""
     n, d = X.shape
-    # The same draws as the library's resample corruption: per feature, one random n-cycle.
-    order = np.argsort(rng.random((n, d)), axis=0)
-    partner = np.empty_like(order)
-    np.put_along_axis(partner, order, np.roll(order, -1, axis=0), axis=0)
-    X_patch = np.take_along_axis(X, partner, axis=0)
     patched = np.repeat(X[None], d, axis=0)  # patched[j] = X with column j replaced
-    patched[np.arange(d), :, np.arange(d)] = X_patch.T
+    patched[np.arange(d), :, np.arange(d)] = _resampled(X, rng).T
     return np.abs(_forward(c, patched) - _forward(c, X)).mean(axis=1)
 
 
@@ -73,3 +79,50 @@ FLOORS = {
     "integrated_gradients": integrated_gradients_floor,
     "patching": patching_floor,
 }
+
+
+def smoothgrad_floor(c, X, rng, noise=0.15, copies=16):
+    """Gradients at all ``(samples, copies)`` noisy points at once."""
+    noisy = X[:, None, :] + noise * X.std(axis=0) * rng.standard_normal((len(X), copies, X.shape[1]))
+    return np.abs(_gradients(c, noisy)).mean(axis=(0, 1))
+
+
+def denoising_patching_floor(c, X, rng):
+    """Zero corruption (the default): restore one feature of the all-zeros input at a time."""
+    n, d = X.shape
+    restored = np.zeros((d, n, d))
+    restored[np.arange(d), :, np.arange(d)] = X.T
+    return np.abs(_forward(c, restored) - _forward(c, np.zeros((1, d)))).mean(axis=1)
+
+
+def attribution_patching_floor(c, X, rng):
+    return np.abs(_gradients(c, X) * (_resampled(X, rng) - X)).mean(axis=0)
+
+
+def shapley_floor(c, X, rng):
+    """Exact Shapley values (zero reference), one hidden unit at a time.
+
+    The output is a sum over units and a feature a unit does not read is a null player in
+    its game, so enumerating each unit's 2^k coalitions is exact -- and the cheapest exact way.
+    """
+    phi = np.zeros(X.shape)
+    for u in np.flatnonzero(c.v):
+        cols = np.flatnonzero(c.W[u])
+        k = len(cols)
+        masks = np.arange(2**k)
+        members = (masks[:, None] >> np.arange(k)) & 1  # (2^k, k): who is in each coalition
+        value = c.v[u] * c.phi((X[:, None, cols] * members) @ c.W[u, cols] + c.b[u])  # (n, 2^k)
+        sizes = members.sum(axis=1)
+        weight = np.array([math.factorial(s) * math.factorial(k - 1 - s) / math.factorial(k) for s in range(k)])
+        for j in range(k):
+            without = masks[members[:, j] == 0]  # coalitions that lack feature j
+            phi[:, cols[j]] += (value[:, without | (1 << j)] - value[:, without]) @ weight[sizes[without]]
+    return np.abs(phi).mean(axis=0)
+
+
+FLOORS.update({
+    "smoothgrad": smoothgrad_floor,
+    "denoising_patching": denoising_patching_floor,
+    "attribution_patching": attribution_patching_floor,
+    "shapley": shapley_floor,
+})

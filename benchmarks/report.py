@@ -62,17 +62,19 @@ def markdown(res: dict) -> str:
     sc = res["scaling"]
     grid = sc["samples"]["grid"]
     lines += ["", f"## Scaling with samples ({grid[0]} ... {grid[-1]}; IG at {circ['steps']} steps)", "",
-              "Fitted log-log slope: 1 means time grows linearly with the samples; below 1 at small sizes "
-              "is fixed per-call overhead.", "",
-              "| method | " + " | ".join(str(n) for n in grid) + " | slope |",
-              "|---|" + "---:|" * (len(grid) + 1)]
-    lines += [f"| {m} | " + " | ".join(_ms(t) for t in ts) + f" | {sc['samples']['slope'][m]:.2f} |"
-              for m, ts in sc["samples"]["seconds"].items()]
+              "Log-log slope: 1 means time grows linearly with the samples. It is fitted from "
+              f"{sc['samples']['fit_from']} samples up, where the work and not the fixed per-call overhead sets "
+              "the time (all points: the last column; `random` does not depend on the samples at all).", "",
+              "| method | " + " | ".join(str(n) for n in grid) + " | slope | all points |",
+              "|---|" + "---:|" * (len(grid) + 2)]
+    lines += [f"| {m} | " + " | ".join(_ms(t) for t in ts) + f" | {sc['samples']['slope'][m]:.2f} | "
+              f"{sc['samples']['slope_all'][m]:.2f} |" for m, ts in sc["samples"]["seconds"].items()]
     st = sc["steps"]
-    lines += ["", f"## Scaling with IG steps ({st['samples']} samples)", "",
-              "| steps | " + " | ".join(str(k) for k in st["grid"]) + " | slope |",
-              "|---|" + "---:|" * (len(st["grid"]) + 1),
-              "| integrated_gradients | " + " | ".join(_ms(t) for t in st["seconds"]) + f" | {st['slope']:.2f} |"]
+    lines += ["", f"## Scaling with IG steps ({st['samples']} samples; slope fitted from {st['fit_from']} steps up)",
+              "", "| steps | " + " | ".join(str(k) for k in st["grid"]) + " | slope | all points |",
+              "|---|" + "---:|" * (len(st["grid"]) + 2),
+              "| integrated_gradients | " + " | ".join(_ms(t) for t in st["seconds"])
+              + f" | {st['slope']:.2f} | {st['slope_all']:.2f} |"]
     mem = res["memory"]
     few, many = mem["steps"]
     lines += ["", f"## Peak memory of integrated_gradients ({mem['samples']} samples, tracemalloc)", "",

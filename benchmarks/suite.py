@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import itertools
 import platform
 import time
 import tracemalloc
@@ -41,6 +42,7 @@ class Settings:
     repeats: int  # interleaved rounds per comparison (the median is reported)
     captum_repeats: int
     evaluate_repeats: int
+    scaling_repeats: int
     sample_grid: tuple
     step_grid: tuple
     memory_samples: int
@@ -49,9 +51,9 @@ class Settings:
     @classmethod
     def make(cls, quick: bool) -> Settings:
         if quick:
-            return cls(True, 3, 2, 1, tuple(2**k for k in range(7, 12)), tuple(2**k for k in range(3, 7)),
+            return cls(True, 3, 2, 1, 2, tuple(2**k for k in range(7, 12)), tuple(2**k for k in range(3, 7)),
                        8192, (16, 64))
-        return cls(False, 15, 7, 5, tuple(2**k for k in range(7, 17)), tuple(2**k for k in range(3, 11)),
+        return cls(False, 15, 7, 5, 9, tuple(2**k for k in range(7, 17)), tuple(2**k for k in range(3, 11)),
                    65536, (16, 256))
 
 
@@ -209,48 +211,60 @@ def floor_comparisons(circuit, X, settings: Settings) -> dict:
 # --- 4: time budgets ---------------------------------------------------------------------------
 
 
-def _redraw_with_plot():
-    """A slider redraw that also draws, if the book's plotting module offers one; else None."""
-    if importlib.util.find_spec("matplotlib") is None:
-        return None, "matplotlib is not installed"
+SLIDER_STRENGTHS = (0.25, 0.5, 0.75, 1.0, 1.5)  # a redraw is a slider move: cycle through these
+
+
+def _slider(redraw):
+    """``redraw(strength)`` as a no-argument call that moves to the next strength each time."""
+    strengths = itertools.cycle(SLIDER_STRENGTHS)
+    return lambda: redraw(next(strengths))
+
+
+def _explorer_unavailable() -> str | None:
+    for name in ("matplotlib", "ipywidgets"):
+        if importlib.util.find_spec(name) is None:
+            return f"{name} is not installed (the [book] extra)"
     try:
-        plots = importlib.import_module("neurotrace.plots")
-    except ImportError as exc:
-        return None, f"neurotrace.plots is not available ({exc})"
-    draw = getattr(plots, "redraw_benchmark", None) or getattr(plots, "plot_results", None)
-    if draw is None:
-        return None, "neurotrace.plots has no results plot to time yet"
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    def redraw():
-        fig = draw(nt.evaluate(seeds=1, strength=0.5))
-        fig = getattr(fig, "figure", fig)
-        fig.canvas.draw()
-        plt.close(fig)
-
-    return redraw, None
+        importlib.import_module("neurotrace.widgets").Explorer  # noqa: B018
+    except (ImportError, AttributeError) as exc:
+        return f"neurotrace.widgets.Explorer is not available ({exc})"
+    return None
 
 
 def budgets(settings: Settings) -> dict:
-    """Wall-clock budgets: the default table and one slider redraw (all methods and regimes, one seed)."""
+    """Wall-clock budgets: the default table, and one slider redraw on each regime (the slowest counts).
+
+    A redraw is what the book's live explorer does when the strength slider moves: every
+    method on one regime at the new strength, one seed (``nt.evaluate(circuits=name,
+    seeds=1, strength=s)``); "with plotting" times ``neurotrace.widgets.Explorer.show``,
+    which also redraws the figure and encodes the PNG.
+    """
     rows, skipped = [], []
 
-    def add(name, seconds, target):
-        rows.append({"name": name, "seconds": seconds, "target_s": target, "met": bool(seconds < target)})
+    def add(name, seconds, target, **extra):
+        rows.append({"name": name, "seconds": seconds, "target_s": target, "met": bool(seconds < target), **extra})
 
     add("evaluate(): the default table (all methods x all regimes, 16 seeds, 512 samples)",
         median_seconds(nt.evaluate, repeats=settings.evaluate_repeats, min_seconds=0), EVALUATE_SECONDS)
-    add("slider redraw, no plotting: evaluate(seeds=1, strength=0.5)",
-        median_seconds(lambda: nt.evaluate(seeds=1, strength=0.5), repeats=settings.repeats), REDRAW_SECONDS)
-    redraw, reason = _redraw_with_plot()
-    if redraw is None:
+
+    def slowest(make_redraw):
+        per = {name: median_seconds(_slider(make_redraw(name)), repeats=settings.repeats) for name in nt.CIRCUITS}
+        worst = max(per, key=per.get)
+        return per[worst], {"per_circuit": per, "slowest": worst}
+
+    seconds, extra = slowest(lambda name: lambda s: nt.evaluate(circuits=name, seeds=1, strength=s))
+    add(f"slider redraw, no plotting: all methods on one regime, one seed (slowest: {extra['slowest']})",
+        seconds, REDRAW_SECONDS, **extra)
+    reason = _explorer_unavailable()
+    if reason:
         skipped.append(f"slider redraw with plotting: {reason}")
     else:
-        add("slider redraw with plotting (evaluate + figure drawn to pixels)",
-            median_seconds(redraw, repeats=settings.repeats), REDRAW_SECONDS)
+        from neurotrace.widgets import Explorer
+
+        explorer = Explorer(next(iter(nt.CIRCUITS)))
+        seconds, extra = slowest(lambda name: lambda s: explorer.show(name, s))
+        add(f"slider redraw with plotting: Explorer.show, figure + PNG (slowest: {extra['slowest']})",
+            seconds, REDRAW_SECONDS, **extra)
     return {"rows": rows, "skipped": skipped}
 
 
@@ -266,15 +280,20 @@ def scaling(circuit, settings: Settings) -> dict:
         for name, method in nt.METHODS.items():
             rng = nt.make_rng("benchmark", "timing", name)
             per_method[name].append(median_seconds(lambda fn=method.fn, X=X, rng=rng: fn(circuit, X, rng),
-                                                   repeats=settings.repeats // 3 + 1))
+                                                   repeats=settings.scaling_repeats))
     X = inputs(circuit)
     steps = list(settings.step_grid)
     ig_steps = [median_seconds(lambda k=k: nt.integrated_gradients(circuit, X, steps=k),
-                               repeats=settings.repeats // 3 + 1) for k in steps]
+                               repeats=settings.scaling_repeats) for k in steps]
+    # The slope is fitted on the larger half of each grid, where the work, not the fixed
+    # per-call overhead, sets the time; the all-points fit is kept too.
+    half, half_k = len(grid) // 2, len(steps) // 2
     return {
-        "samples": {"grid": grid, "seconds": per_method,
-                    "slope": {name: loglog_slope(grid, ts) for name, ts in per_method.items()}},
-        "steps": {"grid": steps, "samples": SAMPLES, "seconds": ig_steps, "slope": loglog_slope(steps, ig_steps)},
+        "samples": {"grid": grid, "seconds": per_method, "fit_from": grid[half],
+                    "slope": {name: loglog_slope(grid[half:], ts[half:]) for name, ts in per_method.items()},
+                    "slope_all": {name: loglog_slope(grid, ts) for name, ts in per_method.items()}},
+        "steps": {"grid": steps, "samples": SAMPLES, "seconds": ig_steps, "fit_from": steps[half_k],
+                  "slope": loglog_slope(steps[half_k:], ig_steps[half_k:]), "slope_all": loglog_slope(steps, ig_steps)},
     }
 
 
