@@ -11,14 +11,15 @@
 from ._rng import make_rng
 from .activations import ACTIVATIONS
 from .circuits import CIRCUITS, Circuit, make_circuit
-from .evaluate import Results, Sweep, evaluate, sweep
+from .evaluate import Results, Sweep, evaluate, run_seed, sweep
+from .hidden import HIDDEN_METHODS, attribute_hidden
 from .methods import METHODS, Method, attribute, integrated_gradients, register_method, unregister_method
 from .scoring import auroc, auroc_rows, scramble
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "CIRCUITS", "Circuit", "METHODS", "Method", "Results", "Sweep",
-    "attribute", "auroc", "auroc_rows", "evaluate", "integrated_gradients", "make_circuit",
-    "make_rng", "register_method", "scramble", "sweep", "unregister_method", "__version__",
+    "ACTIVATIONS", "CIRCUITS", "Circuit", "HIDDEN_METHODS", "METHODS", "Method", "Results", "Sweep",
+    "attribute", "attribute_hidden", "auroc", "auroc_rows", "evaluate", "integrated_gradients", "make_circuit",
+    "make_rng", "register_method", "run_seed", "scramble", "sweep", "unregister_method", "__version__",
 ]

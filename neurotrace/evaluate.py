@@ -16,6 +16,7 @@ import numpy as np
 from ._checks import check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
 from ._rng import make_rng
 from .circuits import CIRCUITS, make_circuit
+from .hidden import HIDDEN_METHODS, attribute_hidden
 from .methods import METHODS, attribute
 from .scoring import auroc_rows, scramble
 
@@ -28,11 +29,24 @@ def _names(given, registry, what):
     return tuple(check_choice(g, registry, what) for g in given)
 
 
-def _run(circuit, methods, samples, seed, labels):
-    """Importances ``(n_methods, n_features)`` and the mask to score them against."""
+LEVELS = ("input", "hidden")
+
+
+def _level(level):
+    """The method registry, attribution function and ground-truth field of a level."""
+    if check_choice(level, LEVELS, "level") == "hidden":
+        return HIDDEN_METHODS, attribute_hidden, "hidden_causal"
+    return METHODS, attribute, "causal"
+
+
+def _run(circuit, methods, samples, seed, labels, level="input"):
+    """Importances ``(n_methods, n_units)`` and the mask to score them against."""
+    _, attribute_fn, truth = _level(level)
     X = circuit.sample(samples, make_rng("data", seed))
-    scores = np.stack([attribute(m, circuit, X, rng=make_rng("method", m, seed)) for m in methods])
-    mask = circuit.causal if labels == "real" else scramble(circuit.causal, make_rng("labels", seed))
+    scores = np.stack([attribute_fn(m, circuit, X, rng=make_rng("method", m, seed)) for m in methods])
+    mask = getattr(circuit, truth)
+    if labels != "real":
+        mask = scramble(mask, make_rng("labels", seed))
     return scores, mask
 
 
@@ -69,6 +83,7 @@ class Results:
     samples: int
     labels: str
     strength: float
+    level: str = "input"
 
     def mean(self) -> np.ndarray:
         """Mean AUROC over seeds, ``(n_methods, n_circuits)``."""
@@ -102,7 +117,8 @@ class Results:
         for i, m in enumerate(self.methods):
             cells = [f"{mean[i, j]:.{digits}f}" + (f" ± {err[i, j]:.{digits}f}" if err is not None else "")
                      for j in range(len(self.circuits))]
-            family = METHODS[m].family if m in METHODS else "?"
+            registry = _level(self.level)[0]
+            family = registry[m].family if m in registry else "?"
             lines.append(f"| {m} | {family} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
@@ -111,7 +127,7 @@ class Results:
         mean, std, sem = self.mean(), self.std(), self.sem()
         return {
             "settings": {"seeds": self.seeds, "samples": self.samples, "labels": self.labels,
-                         "strength": self.strength},
+                         "strength": self.strength, "level": self.level},
             "cells": [
                 {"method": m, "circuit": c, "mean": float(mean[i, j]), "std": float(std[i, j]),
                  "sem": float(sem[i, j]), "per_seed": self.auroc[i, j].tolist()}
@@ -121,26 +137,33 @@ class Results:
 
 
 def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512,
-             labels: str = "real", strength: float = 1.0) -> Results:
+             labels: str = "real", strength: float = 1.0, level: str = "input") -> Results:
     """Score ``methods`` (default: all registered) on ``circuits`` (default: all) over seeds.
 
     ``labels="scrambled"`` scores against a shuffled ground-truth mask per seed: the null,
-    which every method should bring to ~0.5.
+    which every method should bring to ~0.5. ``level="hidden"`` scores hidden units against
+    ``Circuit.hidden_causal`` with the methods of ``neurotrace.hidden.HIDDEN_METHODS``;
+    circuits differ in width, so ``importances`` is padded with NaN to the widest.
     """
-    methods = _names(methods, METHODS, "method")
+    registry, _, _ = _level(level)
+    methods = _names(methods, registry, "method")
     circuits = _names(circuits, CIRCUITS, "circuit")
     seeds, samples = check_seeds(seeds), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
-    n_features = make_circuit(circuits[0]).n_features
-    imp = np.empty((len(methods), len(circuits), seeds, n_features))
-    masks = np.empty((len(circuits), seeds, n_features), dtype=bool)
-    for j, name in enumerate(circuits):
-        for s in range(seeds):
-            circuit = make_circuit(name, strength=strength, seed=s)
-            imp[:, j, s], masks[j, s] = _run(circuit, methods, samples, s, labels)
-    flat_masks = np.broadcast_to(masks, imp.shape).reshape(-1, n_features)
-    scores = auroc_rows(imp.reshape(-1, n_features), flat_masks).reshape(imp.shape[:3])
-    return Results(methods, circuits, scores, imp, seeds, samples, labels, strength)
+    blocks = []
+    for name in circuits:
+        runs = [_run(make_circuit(name, strength=strength, seed=s), methods, samples, s, labels, level)
+                for s in range(seeds)]
+        imp = np.stack([r[0] for r in runs], axis=1)  # (methods, seeds, units)
+        masks = np.broadcast_to(np.stack([r[1] for r in runs]), imp.shape)
+        scores = auroc_rows(imp.reshape(-1, imp.shape[-1]), masks.reshape(-1, imp.shape[-1]))
+        blocks.append((imp, scores.reshape(imp.shape[:2])))
+    width = max(imp.shape[-1] for imp, _ in blocks)
+    importances = np.full((len(methods), len(circuits), seeds, width), np.nan)
+    for j, (imp, _) in enumerate(blocks):
+        importances[:, j, :, : imp.shape[-1]] = imp
+    auroc = np.stack([scores for _, scores in blocks], axis=1)
+    return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level)
 
 
 @dataclass(frozen=True)
