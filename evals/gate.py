@@ -7,7 +7,8 @@ methods it is built to fool. On each regime, a fooled method must fall below
 ``FALLS_BELOW``; every other non-baseline method must stay at or above ``RECOVERS`` (so
 each proxy fails only its own decoy, and the causal methods never fail). The random
 baseline must sit within ``RANDOM_SE`` standard errors of 0.5, and every scrambled-label
-cell within ``0.5 ± NULL_TOLERANCE``.
+cell within ``0.5 ± NULL_TOLERANCE``. The cell checks hold at every strength of ``BAND``,
+not only at the tuned point.
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ import numpy as np
 import neurotrace as nt
 
 from . import settings
-from .harness import run
+from .harness import run, run_band
 
 
-def failures(real, null) -> list[str]:
-    """One line per cell that breaks an expectation; empty when everything holds."""
+def cell_failures(real, where: str = "") -> list[str]:
+    """One line per (method, regime) cell of ``real`` that breaks its expectation."""
     out = []
     mean, sem = real.mean(), real.sem()
     for j, circuit in enumerate(real.circuits):
         fools = nt.make_circuit(circuit).fools
         for i, method in enumerate(real.methods):
-            m, cell = mean[i, j], f"{method} on {circuit}"
+            m, cell = mean[i, j], f"{method} on {circuit}{where}"
             family = nt.METHODS[method].family
             if family == "baseline":
                 if abs(m - 0.5) > settings.RANDOM_SE * max(sem[i, j], 1e-12):
@@ -42,6 +43,17 @@ def failures(real, null) -> list[str]:
             elif not m >= settings.RECOVERS:
                 out.append(f"{cell}: {m:.3f} should be >= {settings.RECOVERS} "
                            f"(the regime does not target {method})")
+    return out
+
+
+def failures(real, null, band=()) -> list[str]:
+    """One line per cell that breaks an expectation; empty when everything holds.
+
+    ``band``: further real-label Results at other strengths, checked cell by cell as well.
+    """
+    out = cell_failures(real)
+    for res in band:
+        out += cell_failures(res, where=f" at strength {res.strength:g}")
     null_mean = null.mean()
     for i, j in zip(*np.nonzero(np.abs(null_mean - 0.5) > settings.NULL_TOLERANCE), strict=True):
         out.append(f"null {null.methods[i]} on {null.circuits[j]}: {null_mean[i, j]:.3f} "
@@ -51,12 +63,14 @@ def failures(real, null) -> list[str]:
 
 def main(argv=None) -> int:
     real, null = run()
-    bad = failures(real, null)
+    band = [res for res in run_band() if res.strength != real.strength]
+    bad = failures(real, null, band)
     for line in bad:
         print(f"FAIL {line}")
     if not bad:
+        strengths = ", ".join(f"{s:g}" for s in settings.BAND)
         print(f"gate passed: {len(real.methods)} methods x {len(real.circuits)} circuits, "
-              f"{real.seeds} seeds; null over {null.seeds} seeds")
+              f"{real.seeds} seeds, strengths {strengths}; null over {null.seeds} seeds")
     return 1 if bad else 0
 
 

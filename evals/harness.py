@@ -11,6 +11,7 @@ from pathlib import Path
 
 import neurotrace as nt
 from neurotrace._io import write_text_atomic
+from neurotrace.sanity import randomization_check
 
 from . import settings
 
@@ -25,8 +26,51 @@ def run():
     return real, null
 
 
-def report(real, null) -> str:
-    """RESULTS.md: both tables with mean ± std and mean ± sem, and the settings used."""
+def run_band():
+    """Real-label Results at each strength of ``settings.BAND`` (the gate re-checks them)."""
+    return [nt.evaluate(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=s) for s in settings.BAND]
+
+
+def run_hidden():
+    """The neuron-level table: hidden-unit methods against ``Circuit.hidden_causal``."""
+    return nt.evaluate(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH,
+                       level="hidden")
+
+
+def run_sanity():
+    """The parameter-randomisation check (Adebayo et al. 2018)."""
+    return randomization_check(seeds=settings.SANITY_SEEDS, samples=settings.SANITY_SAMPLES)
+
+
+def band_table(band) -> str:
+    """Mean AUROC of every method on every regime at each strength of the band."""
+    heads = [f"{c} @ {r.strength:g}" for c in band[0].circuits if c != "clean" for r in band]
+    lines = ["| method | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    for i, m in enumerate(band[0].methods):
+        cells = [f"{r.mean()[i, j]:.3f}" for j, c in enumerate(band[0].circuits) if c != "clean" for r in band]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def report(real, null, hidden=None, band=None, sanity=None) -> str:
+    """RESULTS.md: the tables with mean ± std and mean ± sem, and the settings used."""
+    extra = []
+    if hidden is not None:
+        extra += ["## Neuron level (hidden units; mean ± standard error)", "",
+                  "Hidden-unit methods scored against the units that carry the circuit "
+                  "(`Circuit.hidden_causal`).", "", hidden.to_markdown(errors="sem"), ""]
+    if band is not None:
+        extra += ["## Across decoy strengths (mean AUROC)", "",
+                  "The gate checks every cell at each of these strengths, not only at 1.", "",
+                  band_table(band), ""]
+    if sanity is not None:
+        extra += [f"## Sanity check: parameter randomisation ({sanity.seeds} seeds, "
+                  f"{settings.SANITY_SAMPLES} samples)", "",
+                  "Re-draw the output weights `v`, then `v` and `W` (cascading), and attribute again "
+                  "on the same data. Rank corr: Spearman correlation between the map before and after "
+                  "(1 = the map did not change: it does not depend on the model). AUROC after: against "
+                  "the original circuit, which should collapse. Means over every regime.", "",
+                  sanity.to_markdown(), ""]
     return "\n".join([
         "# neurotrace results",
         "",
@@ -50,6 +94,7 @@ def report(real, null) -> str:
         "",
         null.to_markdown(errors="sem"),
         "",
+        *extra,
     ])
 
 
@@ -58,7 +103,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
     real, null = run()
-    text = report(real, null)
+    text = report(real, null, hidden=run_hidden(), band=run_band(), sanity=run_sanity())
     write_text_atomic(args.out, text)
     print(text)
     print(f"wrote {args.out}", file=sys.stderr)
