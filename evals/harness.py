@@ -16,6 +16,8 @@ from neurotrace.sanity import randomization_check
 from . import settings
 
 DEFAULT_OUT = Path(__file__).with_name("RESULTS.md")
+README = Path(__file__).resolve().parents[1] / "README.md"
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def run():
@@ -98,13 +100,32 @@ def report(real, null, hidden=None, band=None, sanity=None) -> str:
     ])
 
 
+def readme_block(real) -> str:
+    """The README's results table (between its markers): the real-label table, mean ± sem."""
+    return f"{README_START}\n{real.to_markdown(errors='sem')}\n{README_END}"
+
+
+def update_readme(real, path=README) -> bool:
+    """Rewrite the results block of the README in place (atomically); False if no markers."""
+    text = Path(path).read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    write_text_atomic(path, head + readme_block(real) + tail)
+    return True
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.harness", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write (default: %(default)s)")
+    parser.add_argument("--no-readme", action="store_true", help="do not refresh the README's results block")
     args = parser.parse_args(argv)
     real, null = run()
     text = report(real, null, hidden=run_hidden(), band=run_band(), sanity=run_sanity())
     write_text_atomic(args.out, text)
+    if not args.no_readme and update_readme(real):
+        print(f"refreshed the results block of {README}", file=sys.stderr)
     print(text)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
