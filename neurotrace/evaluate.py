@@ -84,6 +84,7 @@ class Results:
     labels: str
     strength: float
     level: str = "input"
+    families: tuple = ()  # each method's family when it was run (a plug-in may be gone since)
 
     def mean(self) -> np.ndarray:
         """Mean AUROC over seeds, ``(n_methods, n_circuits)``."""
@@ -118,7 +119,7 @@ class Results:
             cells = [f"{mean[i, j]:.{digits}f}" + (f" ± {err[i, j]:.{digits}f}" if err is not None else "")
                      for j in range(len(self.circuits))]
             registry = _level(self.level)[0]
-            family = registry[m].family if m in registry else "?"
+            family = self.families[i] if self.families else registry[m].family if m in registry else "?"
             lines.append(f"| {m} | {family} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
@@ -163,7 +164,8 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     for j, (imp, _) in enumerate(blocks):
         importances[:, j, :, : imp.shape[-1]] = imp
     auroc = np.stack([scores for _, scores in blocks], axis=1)
-    return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level)
+    families = tuple(registry[m].family for m in methods)
+    return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level, families)
 
 
 @dataclass(frozen=True)
