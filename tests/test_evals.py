@@ -92,6 +92,7 @@ def test_gate_main_prints_fail_lines_and_exits_1(monkeypatch, capsys, real_resul
     auroc = real_results.auroc.copy()
     auroc[real_results.methods.index("patching"), real_results.circuits.index("clean")] = 0.5
     monkeypatch.setattr(gate, "run", lambda: (doctor(real_results, auroc), null_results))
+    monkeypatch.setattr(gate, "run_band", lambda: [real_results])  # the band is tested below
     assert gate.main([]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [f"FAIL patching on clean: 0.500 should be >= {settings.RECOVERS} "
@@ -100,8 +101,20 @@ def test_gate_main_prints_fail_lines_and_exits_1(monkeypatch, capsys, real_resul
 
 def test_gate_main_passes_and_says_so(monkeypatch, capsys, real_results, null_results):
     monkeypatch.setattr(gate, "run", lambda: (real_results, null_results))
+    monkeypatch.setattr(gate, "run_band", lambda: [real_results])
     assert gate.main([]) == 0
     assert capsys.readouterr().out.startswith("gate passed:")
+
+
+def test_gate_checks_every_strength_of_the_band(real_results, null_results):
+    r = reference_only(real_results)
+    auroc = r.auroc.copy()
+    auroc[r.methods.index("gradient"), r.circuits.index("suppressor")] = 1.0  # not fooled at 1.5
+    at_15 = dataclasses.replace(doctor(r, auroc), strength=1.5)
+    bad = gate.failures(r, reference_only(null_results), band=[at_15])
+    assert bad == [f"gradient on suppressor at strength 1.5: 1.000 should fall below {settings.FALLS_BELOW} "
+                   "(the regime is built to fool gradient)"]
+    assert 1.0 in settings.BAND and min(settings.BAND) < 1.0 < max(settings.BAND)
 
 
 def test_python_m_evals_gate_exits_zero():
@@ -114,32 +127,78 @@ def test_python_m_evals_gate_exits_zero():
 # --- the harness -----------------------------------------------------------------------------
 
 
-def test_harness_writes_both_tables_and_the_settings(monkeypatch, tmp_path, real_results, null_results):
+@pytest.fixture
+def cheap_extras(monkeypatch, real_results):
+    """Stand-ins for the harness's extra tables: small but real Results.
+
+    (``harness.main`` also refreshes the repository README unless ``--no-readme``: tests pass
+    that flag or replace ``update_readme``, so they never rewrite the README.)
+    """
+    from neurotrace.sanity import randomization_check
+
+    hidden = nt.evaluate(level="hidden", seeds=2, samples=32)
+    sanity = randomization_check(seeds=1, samples=16)
+    monkeypatch.setattr(harness, "run_hidden", lambda: hidden)
+    monkeypatch.setattr(harness, "run_band", lambda: [real_results])
+    monkeypatch.setattr(harness, "run_sanity", lambda: sanity)
+    return hidden, sanity
+
+
+def test_harness_writes_every_table_and_the_settings(monkeypatch, tmp_path, real_results, null_results,
+                                                     cheap_extras):
+    hidden, sanity = cheap_extras
     monkeypatch.setattr(harness, "run", lambda: (real_results, null_results))
     out = tmp_path / "sub" / "RESULTS.md"  # a missing folder is created
-    assert harness.main(["--out", str(out)]) == 0
+    assert harness.main(["--out", str(out), "--no-readme"]) == 0
     text = out.read_text(encoding="utf-8")
-    assert text == harness.report(real_results, null_results)
+    assert text == harness.report(real_results, null_results, hidden=hidden, band=[real_results], sanity=sanity)
     assert [p.name for p in out.parent.iterdir()] == ["RESULTS.md"]  # no temp file left behind
     assert f"{settings.SEEDS} seeds x {settings.SAMPLES} samples per circuit, decoy strength 1" in text
     assert "## Real labels (mean ± standard error over seeds)" in text
     assert "## Real labels (mean ± standard deviation over seeds)" in text
     assert f"## Scrambled-label null ({settings.NULL_SEEDS} seeds; mean ± standard error)" in text
     for table in (real_results.to_markdown(errors="sem"), real_results.to_markdown(errors="std"),
-                  null_results.to_markdown(errors="sem")):
+                  null_results.to_markdown(errors="sem"), hidden.to_markdown(errors="sem"),
+                  harness.band_table([real_results]), sanity.to_markdown()):
         assert table in text
     for name in [*nt.METHODS, *nt.CIRCUITS]:
         assert name in text
 
 
-def test_harness_run_uses_the_reference_settings(real_results, null_results, monkeypatch):
+def test_harness_refreshes_only_the_readme_block(tmp_path, real_results):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{harness.README_START}\nstale\n{harness.README_END}\noutro\n")
+    assert harness.update_readme(real_results, path=readme) is True
+    assert readme.read_text() == f"intro\n{harness.readme_block(real_results)}\noutro\n"
+    assert real_results.to_markdown(errors="sem") in readme.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["README.md"]  # written atomically, no temp left
+    plain = tmp_path / "NOMARKERS.md"
+    plain.write_text("no markers here\n")
+    assert harness.update_readme(real_results, path=plain) is False
+    assert plain.read_text() == "no markers here\n"
+
+
+@pytest.mark.parametrize(("flags", "refreshed"), [([], True), (["--no-readme"], False)])
+def test_harness_main_refreshes_the_readme_unless_told_not_to(monkeypatch, tmp_path, real_results,
+                                                              null_results, cheap_extras, flags, refreshed):
+    # Record the call instead of letting it rewrite the repository's README.
+    calls = []
+    monkeypatch.setattr(harness, "update_readme", lambda real: calls.append(real) or True)
+    monkeypatch.setattr(harness, "run", lambda: (real_results, null_results))
+    assert harness.main(["--out", str(tmp_path / "R.md"), *flags]) == 0
+    assert calls == ([real_results] if refreshed else [])
+
+
+def test_harness_run_uses_the_reference_settings(real_results, monkeypatch):
     calls = []
     monkeypatch.setattr(harness.nt, "evaluate", lambda **kw: calls.append(kw) or real_results)
     harness.run()
+    harness.run_band()
     assert calls == [
         dict(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH),
         dict(seeds=settings.NULL_SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH,
              labels="scrambled"),
+        *[dict(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=s) for s in settings.BAND],
     ]
     assert settings.NULL_SEEDS >= 256
 
