@@ -7,6 +7,7 @@ no network and check that
   * it shows its figures: at least MIN_FIGURES output images, each decoded (natural size > 0);
   * if the regime has a decoy, the kernel-free strength slider is there, and moving it with
     the keyboard shows another frame: the image source, the caption and the pixels change.
+Every other built page under book/ must show its output images decoded too.
 Exit status 0 when every page passes, 1 with one line per problem otherwise.
 
 Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver) and
@@ -48,8 +49,20 @@ def decoded(driver, image) -> bool:
     return bool(driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", image))
 
 
+def check_images(driver, page: Path) -> list[str]:
+    """Load ``page``; a problem line if any of its output images fails to decode."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(page.as_uri())
+    WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    images = driver.find_elements(By.CSS_SELECTOR, ".cell_output img")
+    broken = [img for img in images if not decoded(driver, img)]
+    return [f"{page.stem}: {len(broken)} of {len(images)} output image(s) did not decode"] if broken else []
+
+
 def check_page(driver, page: Path, needs_slider: bool) -> list[str]:
-    """Problems found on one built page (empty when it passes)."""
+    """Problems found on one built regime page (empty when it passes)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -110,6 +123,10 @@ def main(argv=None) -> int:
             problems += found
             status = "FAIL" if found else "ok"
             print(f"{status:4s} {name}: figures{' and slider' if needs_slider else ''}")
+        others = sorted(p for p in (build / "book").rglob("*.html") if p.stem not in regimes)
+        found = [line for page in others for line in check_images(driver, page)]
+        problems += found
+        print(f"{'FAIL' if found else 'ok':4s} {len(others)} other page(s): output images decode")
     finally:
         driver.quit()
     for line in problems:
