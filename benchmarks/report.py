@@ -28,7 +28,9 @@ def markdown(res: dict) -> str:
         "",
         f"- mode: {mode}; took {res['elapsed_s']:.0f} s",
         f"- machine: {env['system']} {env['machine']}, {env['cpus']} CPUs; {versions}"
-        + (f"; torch threads {env['torch_threads']}" if "torch_threads" in env else ""),
+        + f"; threads: numpy (OpenBLAS) {env['threads']['OPENBLAS_NUM_THREADS']}"
+        + (f", torch {env['torch_threads']}" if "torch_threads" in env else "")
+        + " (one core against one core: multi-threaded runs stall whenever the shared machine's other core is busy)",
         f"- circuit: `{circ['name']}` ({circ['n_features']} features, {circ['n_hidden']} hidden units), "
         f"{circ['samples']} samples, IG {circ['steps']} Gauss-Legendre steps, float64, CPU",
         "",

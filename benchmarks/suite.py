@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import itertools
+import os
 import platform
 import time
 import tracemalloc
@@ -53,7 +54,7 @@ class Settings:
         if quick:
             return cls(True, 3, 2, 1, 2, tuple(2**k for k in range(7, 12)), tuple(2**k for k in range(3, 7)),
                        8192, (16, 64))
-        return cls(False, 15, 7, 5, 9, tuple(2**k for k in range(7, 17)), tuple(2**k for k in range(3, 11)),
+        return cls(False, 21, 9, 5, 9, tuple(2**k for k in range(7, 17)), tuple(2**k for k in range(3, 11)),
                    65536, (16, 256))
 
 
@@ -75,16 +76,13 @@ def environment() -> dict:
     for name in ("torch", "captum"):
         if importlib.util.find_spec(name) is not None:
             env[name] = importlib.import_module(name).__version__
+    env["threads"] = {name: os.environ.get(name, "unset") for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     if "torch" in env:
-        import torch
-
-        env["torch_threads"] = torch.get_num_threads()
+        env["torch_threads"] = 1  # captum_comparisons pins torch to one thread
     return env
 
 
 def _cpu_count():
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
@@ -124,6 +122,16 @@ def captum_comparisons(circuit, X, settings: Settings) -> dict:
 
     from neurotrace.torch import to_module
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # like numpy here: see the note on threads in __main__.py
+    try:
+        return {"skipped": None, "rows": _captum_rows(circuit, X, settings, torch, FeatureAblation,
+                                                      IntegratedGradients, to_module)}
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _captum_rows(circuit, X, settings, torch, FeatureAblation, IntegratedGradients, to_module) -> list:
     model = to_module(circuit)
     Xt = torch.from_numpy(X)
     rows = []
@@ -156,17 +164,31 @@ def captum_comparisons(circuit, X, settings: Settings) -> dict:
                                   f"patching (zero) vs Captum FeatureAblation (baseline 0, "
                                   f"perturbations_per_eval={per_eval})"))
 
-    # (b) The default resample corruption: a Captum user draws the same derangement and
-    # passes it as per-sample baselines, so both timed calls include the draw.
+    # (b) The default resample corruption, first given the corrupted values (the computation
+    # alone), then end to end: a Captum user draws the same derangement and passes it as
+    # per-sample baselines, so both timed calls include the draw.
+    patched = nt_methods.corrupted_values(X, "resample", nt.make_rng("benchmark", "patching"))
+    patched_t = torch.from_numpy(np.ascontiguousarray(patched))
+    effects = nt_methods.patch_effects(circuit, X, patched)
+    captum = -fa.attribute(Xt, baselines=patched_t, perturbations_per_eval=circuit.n_features).numpy()
+    diff = float(np.abs(captum - effects).max())
+    assert diff <= 1e-12, f"patch_effects and FeatureAblation disagree by {diff:.3g}"
+    t = compare({"ours": lambda: np.abs(nt_methods.patch_effects(circuit, X, patched)).mean(axis=0),
+                 "captum": lambda: fa.attribute(Xt, baselines=patched_t, perturbations_per_eval=circuit.n_features)
+                 .abs().mean(dim=0)}, repeats=settings.captum_repeats)
+    rows.append(_row(f"patch_effects vs Captum FeatureAblation, given the same resampled values "
+                     f"(perturbations_per_eval={circuit.n_features})", t["ours"], t["captum"], CAPTUM_SPEEDUP,
+                     max_abs_diff=diff))
+
     def captum_resample(per_eval=circuit.n_features):
         patched = nt_methods.corrupted_values(X, "resample", nt.make_rng("benchmark", "patching"))
         base = torch.from_numpy(np.ascontiguousarray(patched))
         return fa.attribute(Xt, baselines=base, perturbations_per_eval=per_eval).abs().mean(dim=0)
 
     rows.append(_patching_row(circuit, X, captum_resample, settings, "resample",
-                              "patching (resample) vs Captum FeatureAblation (per-sample baselines drawn alike, "
-                              f"perturbations_per_eval={circuit.n_features})"))
-    return {"skipped": None, "rows": rows}
+                              "patching (resample, end to end) vs Captum FeatureAblation "
+                              f"(per-sample baselines drawn alike, perturbations_per_eval={circuit.n_features})"))
+    return rows
 
 
 def _patching_row(circuit, X, captum_fn, settings, corruption, name) -> dict:
@@ -272,19 +294,25 @@ def budgets(settings: Settings) -> dict:
 
 
 def scaling(circuit, settings: Settings) -> dict:
-    """Seconds per call vs samples (every method) and vs IG steps, with log-log slopes."""
-    grid = list(settings.sample_grid)
-    per_method = {name: [] for name in nt.METHODS}
-    for n in grid:
-        X = inputs(circuit, n)
-        for name, method in nt.METHODS.items():
-            rng = nt.make_rng("benchmark", "timing", name)
-            per_method[name].append(median_seconds(lambda fn=method.fn, X=X, rng=rng: fn(circuit, X, rng),
-                                                   repeats=settings.scaling_repeats))
+    """Seconds per call vs samples (every method) and vs IG steps, with log-log slopes.
+
+    All cells of a grid are timed in interleaved rounds (every method at every size, then
+    again), so a burst of load from another process spreads over the grid instead of
+    bending one column of it.
+    """
+    grid, steps = list(settings.sample_grid), list(settings.step_grid)
+    data = {n: inputs(circuit, n) for n in grid}
+    cells = {}
+    for name, method in nt.METHODS.items():
+        rng = nt.make_rng("benchmark", "timing", name)
+        for n in grid:
+            cells[name, n] = lambda fn=method.fn, X=data[n], rng=rng: fn(circuit, X, rng)
+    t = compare(cells, repeats=settings.scaling_repeats)
+    per_method = {name: [t[name, n] for n in grid] for name in nt.METHODS}
     X = inputs(circuit)
-    steps = list(settings.step_grid)
-    ig_steps = [median_seconds(lambda k=k: nt.integrated_gradients(circuit, X, steps=k),
-                               repeats=settings.scaling_repeats) for k in steps]
+    t = compare({k: lambda k=k: nt.integrated_gradients(circuit, X, steps=k) for k in steps},
+                repeats=settings.scaling_repeats)
+    ig_steps = [t[k] for k in steps]
     # The slope is fitted on the larger half of each grid, where the work, not the fixed
     # per-call overhead, sets the time; the all-points fit is kept too.
     half, half_k = len(grid) // 2, len(steps) // 2
