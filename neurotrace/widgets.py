@@ -64,9 +64,10 @@ def _methods(methods) -> tuple:
 class Explorer:
     """Live ipywidgets explorer: a regime menu and a strength slider over every method's ranking.
 
-    Moving the slider calls :meth:`show`, which recomputes :func:`snapshot`, moves the bars of
-    the existing figure (:class:`~neurotrace.plots.RankStrips`, no rebuilt figure) and
-    swaps the PNG in an ``ipywidgets.Image``. ``seconds`` holds the last redraw's timings.
+    Moving the slider calls :meth:`show`, which recomputes :func:`snapshot`, updates the
+    existing figure (:class:`~neurotrace.plots.RankStrips`: no rebuilt figure, cached static
+    parts) and swaps the PNG in an ``ipywidgets.Image``. ``seconds`` holds the last redraw's
+    timings (about 30 ms for ten methods on an idle 2-core machine: 7 ms library, 22 ms figure).
     Display it by making it the last expression of a cell.
     """
 
@@ -78,7 +79,7 @@ class Explorer:
         strength = check_strength(strength)
         self.methods = _methods(methods)
         self.samples = samples
-        self.panels = RankStrips(self.methods, make_circuit(circuit).n_features)
+        self.strips = RankStrips(self.methods, make_circuit(circuit).n_features)
         self.regime = w.Dropdown(options=list(CIRCUITS), value=circuit, description="regime")
         self.slider = w.FloatSlider(
             value=strength, min=0.0, max=max(float(max_strength), strength), step=step,
@@ -104,8 +105,8 @@ class Explorer:
         t0 = time.perf_counter()
         self.results = snapshot(circuit, strength, methods=self.methods, samples=self.samples)
         t1 = time.perf_counter()
-        self.panels.update(self.results)
-        self.image.value = self.panels.png()
+        self.strips.update(self.results)
+        self.image.value = self.strips.png()
         t2 = time.perf_counter()
         self.table.value = self._table_html()
         self.seconds = {"compute": t1 - t0, "draw": t2 - t1, "total": t2 - t0}
@@ -211,12 +212,12 @@ def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1
     if not grid:
         raise ValueError("strengths must hold at least one strength (got none)")
     methods = _methods(methods)
-    panels = RankStrips(methods, make_circuit(circuit).n_features)
+    strips = RankStrips(methods, make_circuit(circuit).n_features)
     frames, captions = [], []
     for s in grid:
         results = snapshot(circuit, s, methods=methods, samples=samples)
-        panels.update(results)
-        frames.append(base64.b64encode(panels.png(compress_level=6)).decode("ascii"))
+        strips.update(results)
+        frames.append(base64.b64encode(strips.png(compress_level=6)).decode("ascii"))
         captions.append(_caption(results))
     digest = hashlib.sha1(repr((circuit, grid, methods, samples)).encode()).hexdigest()[:8]
     uid = f"nt-slider-{circuit}-{digest}-{next(_ids)}"
