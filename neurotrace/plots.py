@@ -474,7 +474,7 @@ def weights(circuit, *, title: str | None = None) -> Figure:
            linewidth=0.5)
     ax.set_xticks(np.arange(circuit.n_features), feature_names(circuit))
     ax.set_xlabel("input feature")
-    ax.set_ylabel("weight read by the network\n" + r"$\sum_h |v_h W_{hj}|$")
+    ax.set_ylabel("weight read by the network")
     present = [r for r in ("causal", "decoy", "other") if (roles == r).any()]
     ax.legend(handles=role_legend_handles(present), loc="upper right", frameon=False)
     n_causal = int(circuit.causal.sum())
