@@ -16,9 +16,18 @@ SALT = 0x6E7472  # "ntr": fixed, so published numbers stay reproducible
 
 def _code(part) -> int:
     # crc32 rather than hash(): str hashes are randomised per process.
-    return zlib.crc32(part.encode()) if isinstance(part, str) else int(part)
+    if isinstance(part, str):
+        return zlib.crc32(part.encode())
+    code = int(part)
+    if not 0 <= code < 2**32:
+        raise ValueError(f"a stream part must be a string or an integer in [0, 2**32) (got {part!r})")
+    return code
 
 
 def make_rng(*parts) -> np.random.Generator:
-    """A generator for the stream named by ``parts`` (strings and non-negative ints)."""
-    return np.random.default_rng(np.random.SeedSequence([SALT, *map(_code, parts)]))
+    """A generator for the stream named by ``parts`` (strings and integers in [0, 2**32)).
+
+    The entropy is ``[SALT, len(parts), *codes]``, one 32-bit word per part: SeedSequence
+    pads with zeros, so without the length ``("data", 0)`` and ``("data",)`` would collide.
+    """
+    return np.random.default_rng(np.random.SeedSequence([SALT, len(parts), *map(_code, parts)]))

@@ -229,15 +229,12 @@ def test_make_rng_streams():
     assert not np.array_equal(draw("data", 0, 1), draw("data", 1, 0))  # order matters
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "make_rng aliases streams whose parts differ only by trailing zeros: SeedSequence ignores "
-    "trailing zero words, so ('data', 0) == ('data',) == ('data', 0, 0), and a part >= 2**32 "
-    "splits into words ('a', 2**32) == ('a', 0, 1). Harmless for today's callers (fixed-length "
-    "parts per purpose); fix by seeding with [SALT, len(parts), *codes] (changes every draw)."))
 def test_make_rng_streams_of_different_length_differ():
     draw = lambda *parts: nt.make_rng(*parts).standard_normal(8)  # noqa: E731
     assert not np.array_equal(draw("data", 0), draw("data", 0, 0))
     assert not np.array_equal(draw("data", 0), draw("data"))
+    with pytest.raises(ValueError, match=r"integer in \[0, 2\*\*32\)"):
+        nt.make_rng("a", 2**32)
 
 
 def test_different_seeds_give_different_draws():
