@@ -1,10 +1,14 @@
 """Compiled circuits: one-hidden-layer networks whose causal features are known by construction.
 
-A circuit computes ``y = v . phi(W x + b)`` with weights set by hand. Every regime shares the
-same causal core -- features f0..f3, one tanh unit each -- and plants its decoy on features
-f6 and f7; the remaining features are independent noise. Each decoy has a continuous
-``strength``: 0 is the control (the circuit is then identical to ``clean``), 1 is the tuned
-point that reproduces the seed table, larger values make the decoy stronger.
+A circuit computes ``y = v . phi(W x + b)`` with weights set by hand; features f0..f3 are
+the causal ones in every regime. The decoy regimes (``confounded``, ``suppressor``) keep the
+causal core -- one tanh unit per causal feature -- and plant their decoy on features f6 and
+f7; the switch regimes (``redundant``, ``interaction``) rewire f0..f3 into OR / AND gates of
++/-1 switches. The other features are independent noise, and four idle units (output weight
+0) read some of them. Each regime has a continuous ``strength``: 0 is the control (for the
+decoy regimes the circuit is then identical to ``clean``; for the switch regimes every
+feature gets its own pathway), 1 is the tuned point of the results table, larger values make
+the decoy stronger (the switch regimes' gates are complete from 0.5 on).
 
 The data distribution belongs to the circuit: ``X = Z @ mixing.T`` with ``Z ~ N(0, I)``, so a
 confounder can live in the data while having exactly zero weight into the network.
