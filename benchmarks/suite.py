@@ -8,7 +8,6 @@ read from the registries, so new entries are benchmarked without editing this fi
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import itertools
 import os
 import platform
@@ -74,12 +73,21 @@ def environment() -> dict:
            "system": platform.system(), "cpus": _cpu_count(), "neurotrace": nt.__version__,
            "chunk_elements": nt_methods.CHUNK_ELEMENTS}
     for name in ("torch", "captum"):
-        if importlib.util.find_spec(name) is not None:
-            env[name] = importlib.import_module(name).__version__
+        module = _optional(name)
+        if module is not None:
+            env[name] = module.__version__
     env["threads"] = {name: os.environ.get(name, "unset") for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     if "torch" in env:
         env["torch_threads"] = 1  # captum_comparisons pins torch to one thread
     return env
+
+
+def _optional(name):
+    """The module ``name``, or None where it cannot be imported."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def _cpu_count():
@@ -92,7 +100,7 @@ def _cpu_count():
 def _captum_unavailable() -> str | None:
     """Why the Captum comparison cannot run here, or None when it can."""
     for name, extra in (("torch", "torch==2.13.0"), ("captum", "captum")):
-        if importlib.util.find_spec(name) is None:
+        if _optional(name) is None:
             return f"{name} is not installed (pip install {extra}, or the [torch] extra)"
     try:
         importlib.import_module("neurotrace.torch").to_module  # noqa: B018
@@ -244,7 +252,7 @@ def _slider(redraw):
 
 def _explorer_unavailable() -> str | None:
     for name in ("matplotlib", "ipywidgets"):
-        if importlib.util.find_spec(name) is None:
+        if _optional(name) is None:
             return f"{name} is not installed (the [book] extra)"
     try:
         importlib.import_module("neurotrace.widgets").Explorer  # noqa: B018
