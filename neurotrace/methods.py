@@ -237,15 +237,15 @@ def patch_effects(circuit, X, X_patch) -> np.ndarray:
     """
     out = np.empty(X.shape)
     units, features = np.nonzero(circuit.W)  # the pairs
-    weights, v = circuit.W[units, features], circuit.v[units]
-    # owner[p, j] = 1 if pair p belongs to feature j: one matmul sums each feature's pairs
-    # (a feature with no pair gets an exact 0), 4x faster than np.add.reduceat here.
+    weights = circuit.W[units, features]
+    # owner[p, j] = v[unit of p] if pair p belongs to feature j: one matmul weights and sums
+    # each feature's pairs (a feature with no pair gets an exact 0), 4x faster than reduceat.
     owner = np.zeros((len(units), circuit.n_features))
-    owner[np.arange(len(units)), features] = 1.0
+    owner[np.arange(len(units)), features] = circuit.v[units]
     for sl in _chunks(len(X), len(units) + circuit.n_features):
-        Z = X[sl] @ circuit.W.T + circuit.b
-        Zp = Z[:, units] + (X_patch[sl] - X[sl])[:, features] * weights  # (chunk, pairs)
-        out[sl] = ((circuit.phi(Zp) - circuit.phi(Z)[:, units]) * v) @ owner
+        Z = (X[sl] @ circuit.W.T + circuit.b)[:, units]  # (chunk, pairs)
+        Zp = Z + (X_patch[sl] - X[sl])[:, features] * weights
+        out[sl] = (circuit.phi(Zp) - circuit.phi(Z)) @ owner
     return out
 
 
