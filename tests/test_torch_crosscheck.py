@@ -72,55 +72,6 @@ def test_every_activation_matches_autograd(tiny, activation):
     np.testing.assert_allclose(c.gradient(X), grad, rtol=0, atol=TOL)
 
 
-# --- Captum: the same numbers from a reference implementation --------------------------------
-
-
-@pytest.fixture(scope="module")
-def captum_attr():
-    return pytest.importorskip("captum.attr")
-
-
-def captum_model(circuit):
-    return lambda X: torch_forward(circuit, X)
-
-
-@pytest.mark.parametrize("name", sorted(nt.CIRCUITS))
-def test_integrated_gradients_match_captum_gauss_legendre(captum_attr, name):
-    c = nt.make_circuit(name, seed=2)
-    X = c.sample(64, nt.make_rng("data", 2))
-    ig = captum_attr.IntegratedGradients(captum_model(c)).attribute(
-        torch.tensor(X), baselines=torch.zeros(1, c.n_features, dtype=torch.float64),
-        n_steps=50, method="gausslegendre")
-    # Same nodes and weights; Captum multiplies by the weights cast to float32
-    # (captum/attr/_core/integrated_gradients.py: torch.tensor(step_sizes).float()), so agreement
-    # is to float32 precision, not 1e-10.
-    np.testing.assert_allclose(nt.integrated_gradients(c, X, steps=50), ig.numpy(), rtol=1e-6, atol=1e-7)
-
-
-@pytest.mark.parametrize("rule", ["riemann_left", "riemann_middle", "riemann_right", "riemann_trapezoid"])
-def test_riemann_rules_match_captum(tiny, captum_attr, rule):
-    c = tiny([[1.5, -2.0, 0.5], [0.7, 1.0, -1.2]], b=[0.3, -0.4], v=[1.2, -0.8], activation="tanh")
-    X = nt.make_rng("tests", "riemann").standard_normal((32, 3))
-    steps = 20
-    ours = nt.integrated_gradients(c, X, steps=steps, rule=rule)
-    theirs = captum_attr.IntegratedGradients(captum_model(c)).attribute(
-        torch.tensor(X), baselines=torch.zeros(1, 3, dtype=torch.float64), n_steps=steps, method=rule).numpy()
-    if rule == "riemann_trapezoid":
-        # Documented difference: Captum's trapezoid weights are 1/steps (summing to
-        # (steps-1)/steps); ours are the textbook 1/(steps-1).
-        ours = ours * (steps - 1) / steps
-    # Captum builds Riemann nodes with torch.linspace and weights in float32: float32 agreement.
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
-
-
-@pytest.mark.parametrize("name", sorted(nt.CIRCUITS))
-def test_gradient_and_zero_patching_match_captum(captum_attr, name):
-    c = nt.make_circuit(name, seed=1)
-    X = c.sample(64, nt.make_rng("data", 1))
-    Xt, model = torch.tensor(X), captum_model(c)
-    saliency = captum_attr.Saliency(model).attribute(Xt.clone().requires_grad_(True))  # |grad| by default
-    np.testing.assert_allclose(nt.attribute("gradient", c, X), saliency.numpy().mean(axis=0), rtol=0, atol=TOL)
-    # FeatureAblation replaces each feature by the baseline (0) and reports f(x) - f(ablated).
-    ablation = captum_attr.FeatureAblation(model).attribute(Xt, baselines=0.0)
-    np.testing.assert_allclose(nt.attribute("patching", c, X, corruption="zero"),
-                               np.abs(ablation.numpy()).mean(axis=0), rtol=0, atol=TOL)
+# Captum (Saliency, IntegratedGradients for every rule, FeatureAblation, InputXGradient) is
+# compared with neurotrace in tests/test_torch.py, through neurotrace.torch.to_module; this
+# file keeps the bridge-free check: an autograd model written here, independent of the package.
