@@ -204,12 +204,17 @@ CORRUPTIONS = ("resample", "mean", "zero")
 def derangements(n: int, n_columns: int, rng: np.random.Generator) -> np.ndarray:
     """``(n, n_columns)`` partner indices; each column a permutation with no fixed point.
 
-    Each column follows one random n-cycle, so sample i always takes its value from a
-    *different* sample (for n >= 2).
+    One random order of the samples, shared by all columns; column j pairs the sample at
+    position i of that order with the one at position ``i + s_j (mod n)``, for a random shift
+    ``s_j`` in ``[1, n)``. So sample i always takes its value from a *different* sample
+    (n >= 2), partners differ between features, and however the caller ordered ``X`` the
+    pairing is random. One permutation instead of one per column: the draw was most of
+    resample patching's cost.
     """
-    order = np.argsort(rng.random((n, n_columns)), axis=0)
-    partner = np.empty_like(order)
-    np.put_along_axis(partner, order, np.roll(order, -1, axis=0), axis=0)
+    order = rng.permutation(n)
+    shifts = rng.integers(1, n, size=n_columns) if n > 1 else np.zeros(n_columns, dtype=int)
+    partner = np.empty((n, n_columns), dtype=np.intp)
+    partner[order] = order[(np.arange(n)[:, None] + shifts) % n]
     return partner
 
 
