@@ -482,7 +482,68 @@ def weights(circuit, *, title: str | None = None) -> Figure:
     return fig
 
 
-MECHANISMS = {"confounded": confounded_mechanism, "suppressor": suppressor_mechanism}
+def switch_table(circuit, pair) -> np.ndarray:
+    """Output of ``circuit`` with only the switches ``pair = (a, b)`` set, everything else at the
+    reference 0: a ``(3, 3)`` table over ``x_a, x_b in (-1, 0, +1)`` (0 = absent)."""
+    values = np.array([-1.0, 0.0, 1.0])
+    X = np.zeros((9, circuit.n_features))
+    X[:, pair[0]] = np.repeat(values, 3)
+    X[:, pair[1]] = np.tile(values, 3)
+    return circuit.forward(X).reshape(3, 3)
+
+
+@_styled
+def switch_mechanism(circuit, *, title: str | None = None) -> Figure:
+    """The switch regimes' gates as truth tables, one per causal pair, with the moves that fool.
+
+    Each panel is the output over ``x_a, x_b in {-1, absent, +1}`` (everything else absent).
+    Outlined: the cells the data visit. Arrows: the single-feature move that changes nothing --
+    knocking out a backup (``redundant``) or restoring one input of an AND into the all-absent
+    reference (``interaction``).
+    """
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    causal = np.flatnonzero(circuit.causal)
+    pairs = [tuple(causal[i:i + 2]) for i in range(0, len(causal) - 1, 2)]
+    tables = [switch_table(circuit, p) for p in pairs]
+    lim = max(float(np.abs(t).max()) for t in tables) or 1.0
+    fig = Figure(figsize=(5.2 * len(pairs) + 1.2, 5.0), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(pairs)))
+    X = circuit.sample(512, make_rng("data", circuit.seed))
+    labels = ["−1", "absent", "+1"]
+    for ax, (a, b), table in zip(axes, pairs, tables, strict=True):
+        image = ax.imshow(table, cmap="PuOr", vmin=-lim, vmax=lim)
+        for r in range(3):
+            for c in range(3):
+                ax.text(c, r, _signed(table[r, c]), ha="center", va="center", fontsize=13,
+                        color="white" if abs(table[r, c]) > 0.6 * lim else "black")
+        visited = {(int(ra) + 1, int(rb) + 1) for ra, rb in np.unique(X[:, [a, b]], axis=0)}
+        for r, c in visited:
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=ROLE_COLORS["causal"],
+                                   linewidth=3))
+        if circuit.name == "redundant":  # knock out the backup b: (+1, +1) -> (+1, absent)
+            start, end, note = (2, 2), (2, 1), f"knock out f{b}: no change"
+        else:  # restore a alone into the reference: (absent, absent) -> (+1, absent)
+            start, end, note = (1, 1), (2, 1), f"restore f{a} alone: no change"
+        ax.add_patch(FancyArrowPatch((start[1], start[0]), (end[1], end[0]), arrowstyle="-|>",
+                                     mutation_scale=22, color="black", linewidth=2, shrinkA=14, shrinkB=14))
+        ax.set_xticks(range(3), labels)
+        ax.set_yticks(range(3), labels)
+        ax.set_xlabel(f"f{b}")
+        ax.set_ylabel(f"f{a}")
+        ax.set_title(f"f{a}, f{b}: {note}")
+        ax.spines[:].set_visible(False)
+    fig.colorbar(image, ax=list(axes), label="network output y (rest absent)", shrink=0.85)
+    kind = "OR with a backup" if circuit.name == "redundant" else "AND"
+    fig.suptitle(title or f"{circuit.name}: each pair is an {kind}; outlined cells are where the data live",
+                 fontweight="bold")
+    return fig
+
+
+MECHANISMS = {
+    "confounded": confounded_mechanism, "suppressor": suppressor_mechanism,
+    "redundant": switch_mechanism, "interaction": switch_mechanism,
+}
 """Regime -> the figure that makes its decoy's mechanism visible (a new regime adds one)."""
 
 
