@@ -253,6 +253,7 @@ def suppressor(strength: float = 1.0, seed: int = 0) -> Circuit:
 # gain SWITCH_GAIN, so every unit sits at tanh = +/-1 *exactly* in float64 (|z| >= 20):
 # a knocked-out backup or a half-restored AND changes the output by exactly 0, not 1e-9.
 SWITCH_GAIN = 40.0
+SWITCH_COMPLETE = 0.5  # strength from which the OR / AND gate has fully replaced the own pathways
 # Side effect of exact saturation: tanh' = 1 - tanh^2 is exactly 0 at every data point, so
 # every gradient-based method scores all switches 0 (smoothgrad's noise unsaturates the AND
 # gates, whose thresholds sit closer to the data, but not the OR gates).
@@ -296,7 +297,7 @@ def redundant(strength: float = 1.0, seed: int = 0) -> Circuit:
     control); the own pathway fades linearly and the backup is complete from 0.5 on.
     """
     _, _, v0, _ = _core(seed)
-    share = min(1.0, 2.0 * strength)
+    share = min(1.0, strength / SWITCH_COMPLETE)
     G, units = SWITCH_GAIN, []
     for primary, backup in PAIRS:
         units.append((_row(**{f"f{primary}": G, f"f{backup}": G * share / 2}), 0.0, v0[primary]))
@@ -325,7 +326,7 @@ def interaction(strength: float = 1.0, seed: int = 0) -> Circuit:
     control); the own pathways fade linearly and the AND is complete from 0.5 on.
     """
     _, _, v0, _ = _core(seed)
-    share = min(1.0, 2.0 * strength)
+    share = min(1.0, strength / SWITCH_COMPLETE)
     G, units = SWITCH_GAIN, []
     for a, b in PAIRS:
         units.append((_row(**{f"f{a}": G, f"f{b}": G}), -1.5 * G, share * v0[a] / 2))
