@@ -28,11 +28,13 @@ def _gradients(c, X):
 
 
 def _resampled(X, rng):
-    """The library's resample corruption, plainly: per feature, one random n-cycle."""
+    """The library's resample corruption, plainly: one random order of the samples, and per
+    feature a random shift along it (sample at position i takes position i + s_j)."""
     n, d = X.shape
-    order = np.argsort(rng.random((n, d)), axis=0)
-    partner = np.empty_like(order)
-    np.put_along_axis(partner, order, np.roll(order, -1, axis=0), axis=0)
+    order = rng.permutation(n)
+    shifts = rng.integers(1, n, size=d)
+    partner = np.empty((n, d), dtype=np.intp)
+    partner[order] = order[(np.arange(n)[:, None] + shifts) % n]
     return np.take_along_axis(X, partner, axis=0)
 
 

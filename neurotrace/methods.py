@@ -225,8 +225,19 @@ def corrupted_values(X, corruption: str, rng) -> np.ndarray:
         return np.zeros_like(X)
     if corruption == "mean":
         return np.broadcast_to(X.mean(axis=0), X.shape)
-    partner = derangements(len(X), X.shape[1], rng)
-    return np.take_along_axis(X, partner, axis=0)
+    # Same draws and values as take_along_axis(X, derangements(n, d, rng)), without building
+    # the (n, d) index array: in the shared order, column j is the column rolled by s_j.
+    n = len(X)
+    order = rng.permutation(n)
+    shifts = rng.integers(1, n, size=X.shape[1]) if n > 1 else np.zeros(X.shape[1], dtype=int)
+    ordered = X[order]
+    twice = np.concatenate([ordered, ordered])
+    rolled = np.empty_like(ordered)
+    for j, s in enumerate(shifts):  # a loop over features, not samples
+        rolled[:, j] = twice[s:s + n, j]
+    out = np.empty_like(rolled)
+    out[order] = rolled
+    return out
 
 
 def patch_effects(circuit, X, X_patch) -> np.ndarray:
