@@ -24,7 +24,7 @@ def _draw_note(rows) -> list[str]:
     draw = end_to_end["ours_s"] - compute["ours_s"]
     return [f"End to end, resample patching is {end_to_end['speedup']:.1f}x faster against "
             f"{compute['speedup']:.1f}x for the computation alone: drawing each feature's random partner "
-            f"sample (one random order of the samples and a shift per feature, the same draw on both sides) takes about "
+            f"sample (one random order and a shift per feature, the same draw on both sides) takes about "
             f"{_ms(draw)} of neurotrace's {_ms(end_to_end['ours_s'])}, so even a patching computation that "
             f"cost nothing would be at most {end_to_end['theirs_s'] / draw:.1f}x faster end to end.", ""]
 
