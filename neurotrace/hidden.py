@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_choice
-from .methods import CORRUPTIONS, Method, derangements
+from .methods import CORRUPTIONS, Method, abs_correlation, derangements
 
 
 def _random(circuit, H, y, rng):
@@ -30,12 +30,7 @@ def _random(circuit, H, y, rng):
 
 def unit_correlation(circuit, H, y, rng=None):
     """``|corr(h_u, y)|`` over the samples; a constant unit scores 0."""
-    Hc, yc = H - H.mean(axis=0), y - y.mean()
-    denom = np.sqrt((Hc * Hc).sum(axis=0) * (yc @ yc))
-    constant = (np.ptp(H, axis=0) == 0) | (np.ptp(y) == 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.abs(Hc.T @ yc) / denom
-    return np.where(constant | ~np.isfinite(r), 0.0, np.minimum(r, 1.0))
+    return abs_correlation(H, y)
 
 
 def unit_gradient(circuit, H, y, rng=None):

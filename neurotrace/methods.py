@@ -41,17 +41,22 @@ def random_scores(circuit, X, rng) -> np.ndarray:
     return rng.uniform(size=circuit.n_features)
 
 
+def abs_correlation(A, y) -> np.ndarray:
+    """``|Pearson corr(A[:, j], y)|`` for ``A (n, k)``, ``y (n,)``; a constant column (or a
+    constant ``y``) scores 0, never NaN."""
+    Ac = A - A.mean(axis=0)
+    yc = y - y.mean()
+    denom = np.sqrt((Ac * Ac).sum(axis=0) * (yc @ yc))
+    # Exact constancy test: a constant column's centred values can be ~1e-17, not 0.
+    constant = (np.ptp(A, axis=0) == 0) | (np.ptp(y) == 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.abs(Ac.T @ yc) / denom
+    return np.where(constant | ~np.isfinite(r), 0.0, np.minimum(r, 1.0))
+
+
 def correlation(circuit, X, rng=None) -> np.ndarray:
     """``|Pearson corr(x_j, y)|`` over the samples; a constant column (or output) scores 0."""
-    y = circuit.forward(X)
-    Xc = X - X.mean(axis=0)
-    yc = y - y.mean()
-    denom = np.sqrt((Xc * Xc).sum(axis=0) * (yc @ yc))
-    # Exact constancy test: a constant column's centred values can be ~1e-17, not 0.
-    constant = (np.ptp(X, axis=0) == 0) | (np.ptp(y) == 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.abs(Xc.T @ yc) / denom
-    return np.where(constant | ~np.isfinite(r), 0.0, np.minimum(r, 1.0))
+    return abs_correlation(X, circuit.forward(X))
 
 
 def gradient(circuit, X, rng=None) -> np.ndarray:
