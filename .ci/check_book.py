@@ -111,7 +111,7 @@ def strength_matters(name: str) -> bool:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    build = Path(argv[0]) if argv else ROOT / "_build" / "html"
+    build = (Path(argv[0]) if argv else ROOT / "_build" / "html").resolve()  # as_uri() needs absolute
     regimes = [name for name in nt.CIRCUITS if (ROOT / "book" / f"{name}.ipynb").exists()]
     missing = [name for name in regimes if not (build / "book" / f"{name}.html").exists()]
     if missing:
