@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_choice
+from ._rng import make_rng
 from .methods import CORRUPTIONS, Method, abs_correlation, derangements
 
 
@@ -62,19 +63,17 @@ def unit_patching(circuit, H, y, rng=None, *, corruption: str = "resample"):
 HIDDEN_METHODS = {
     m.name: m
     for m in (
-        Method("random", _random, "baseline", "uniform random scores per unit"),
-        Method("correlation", unit_correlation, "proxy", "|corr(h_u, y)|"),
-        Method("gradient", unit_gradient, "proxy", "|dy/dh_u| = |v_u|"),
-        Method("activation_x_gradient", unit_activation_x_gradient, "proxy", "mean |v_u h_u|"),
-        Method("patching", unit_patching, "causal", "mean |v_u (h_u' - h_u)|: patch one unit"),
+        Method("random", _random, "baseline", "uniform random scores per unit", "hidden"),
+        Method("correlation", unit_correlation, "proxy", "|corr(h_u, y)|", "hidden"),
+        Method("gradient", unit_gradient, "proxy", "|dy/dh_u| = |v_u|", "hidden"),
+        Method("activation_x_gradient", unit_activation_x_gradient, "proxy", "mean |v_u h_u|", "hidden"),
+        Method("patching", unit_patching, "causal", "mean |v_u (h_u' - h_u)|: patch one unit", "hidden"),
     )
 }
 
 
 def attribute_hidden(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
     """Importances ``(n_hidden,)`` of a hidden-unit ``method`` at samples ``X (n, n_features)``."""
-    from ._rng import make_rng
-
     check_choice(method, HIDDEN_METHODS, "hidden-unit method")
     X = circuit._check_X(X)
     H = circuit.hidden(X)

@@ -396,14 +396,24 @@ FAMILIES = ("proxy", "causal", "baseline")
 
 @dataclass(frozen=True)
 class Method:
-    """A registered method: ``fn(circuit, X, rng, **options) -> (n_features,)``."""
+    """A registered method: ``fn(circuit, X, rng, **options) -> (n_features,)``.
+
+    ``level="hidden"`` marks a hidden-unit method (``neurotrace.hidden``), whose ``fn`` takes
+    ``(circuit, H, y, rng, **options)`` and scores units; calling either kind runs it through
+    its level's checked entry point (``attribute`` or ``attribute_hidden``).
+    """
 
     name: str
     fn: Callable
     family: str
     summary: str
+    level: str = "input"
 
     def __call__(self, circuit, X, rng=None, **options):
+        if self.level == "hidden":
+            from .hidden import attribute_hidden  # hidden imports this module: resolve at call time
+
+            return attribute_hidden(self.name, circuit, X, rng=rng, **options)
         return attribute(self.name, circuit, X, rng=rng, **options)
 
     @property

@@ -85,6 +85,14 @@ def test_evaluate_hidden_shapes_and_padding():
     assert "activation_x_gradient" in r.to_markdown()
 
 
+def test_calling_a_method_runs_it_at_its_own_level():
+    c = nt.make_circuit("suppressor")
+    X = data(c, n=64)
+    np.testing.assert_array_equal(HIDDEN_METHODS["gradient"](c, X), np.abs(c.v))  # units, not inputs
+    np.testing.assert_array_equal(nt.METHODS["gradient"](c, X), nt.attribute("gradient", c, X))
+    assert HIDDEN_METHODS["patching"](c, X).shape == (c.n_hidden,)
+
+
 def test_hidden_errors():
     c = nt.make_circuit("clean")
     X = data(c, n=8)
