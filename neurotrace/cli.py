@@ -25,7 +25,7 @@ import numpy as np
 import neurotrace as nt
 
 from ._checks import MAX_SAMPLES, check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
-from .evaluate import run_seed
+from .evaluate import LEVELS, run_seed
 from .plugins import load_plugins, split_plugin_args
 
 GLOSS = "(1.0 = circuit fully recovered, 0.5 = chance)"
@@ -56,6 +56,7 @@ OPTIONS = {
     "seeds": ("K", check_seeds, _EVALUATE_DEFAULTS["seeds"], False),
     "labels": ("L", check_labels, _EVALUATE_DEFAULTS["labels"], True),
     "strength": ("X", check_strength, _EVALUATE_DEFAULTS["strength"], True),
+    "level": ("LEVEL", lambda v: check_choice(v, LEVELS, "level"), _EVALUATE_DEFAULTS["level"], False),
 }
 
 HELP = {
@@ -66,6 +67,7 @@ HELP = {
     "seeds": "number of seeds to average over, 0..K-1 (default {default})",
     "labels": "real, or scrambled for the shuffled-ground-truth null (default {default})",
     "strength": "decoy strength >= 0: 0 = control, 1 = tuned point (default {default:g})",
+    "level": "input (features) or hidden (units: the neuron-level table) (default {default})",
 }
 
 
@@ -278,13 +280,13 @@ def cmd_compare(args, paint):
 
 def cmd_table(args, paint):
     seeds, samples = resolve(args, "seeds"), resolve(args, "samples")
-    labels, strength = resolve(args, "labels"), resolve(args, "strength")
-    res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength)
+    labels, strength, level = resolve(args, "labels"), resolve(args, "strength"), resolve(args, "level")
+    res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength, level=level)
     if args.json:
         return json.dumps(res.to_dict(), indent=2)
     return "\n".join([
         f"Mean AUROC ± standard error over {seeds} seeds x {samples} samples, labels={labels}, "
-        f"strength={strength:g}",
+        f"strength={strength:g}" + (", hidden units" if level == "hidden" else ""),
         f"{GLOSS}",
         "",
         res.to_markdown(errors="sem"),
@@ -305,9 +307,9 @@ COMMANDS = {
                 ["neurotrace compare --circuit confounded",
                  "neurotrace compare --circuit suppressor --strength 2 --samples 2048"]),
     "table": (cmd_table, "mean AUROC of every method on every circuit (the evals/RESULTS.md table)",
-              ("seeds", "samples", "labels", "strength"), (),
+              ("seeds", "samples", "labels", "strength", "level"), (),
               ["neurotrace table", "neurotrace table --labels scrambled --seeds 256",
-               "neurotrace table --strength 0.5 --json"]),
+               "neurotrace table --level hidden", "neurotrace table --strength 0.5 --json"]),
 }
 
 MAIN_EPILOG = """\

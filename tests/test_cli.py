@@ -94,6 +94,8 @@ BAD = {
     "seeds not an integer": (["table", "--seeds", "many"], {}, ["'many'"], lambda: nt.evaluate(seeds="many")),
     "labels invalid": (["table", "--labels", "fake"], {}, ["'fake'", "real, scrambled"],
                        lambda: nt.evaluate(labels="fake")),
+    "level invalid": (["table", "--level", "hiden"], {}, ["'hiden'", "did you mean 'hidden'", "input, hidden"],
+                      lambda: nt.evaluate(level="hiden")),
     "strength negative": ([*GS, "--strength", "-1"], {}, ["'-1'"], lambda: nt.evaluate(strength="-1")),
     "strength nan": ([*GS, "--strength", "nan"], {}, ["'nan'"], lambda: nt.evaluate(strength="nan")),
     "strength inf": (["compare", "--circuit", "clean", "--strength", "inf"], {}, ["'inf'"],
@@ -250,6 +252,16 @@ def test_table_scrambled_labels_and_seeds():
     data = run_json("table", "--labels", "scrambled", "--seeds", "8", "--samples", "64")
     res = nt.evaluate(labels="scrambled", seeds=8, samples=64)
     assert [c["mean"] for c in data["cells"]] == [c["mean"] for c in res.to_dict()["cells"]]
+
+
+def test_table_at_the_neuron_level():
+    data = run_json("table", "--level", "hidden", "--seeds", "4", "--samples", "64")
+    res = nt.evaluate(level="hidden", seeds=4, samples=64)
+    assert data["settings"]["level"] == "hidden"
+    pairs = [(c["method"], c["mean"]) for c in data["cells"]]
+    assert pairs == [(c["method"], c["mean"]) for c in res.to_dict()["cells"]]
+    text = run("table", "--level", "hidden", "--seeds", "4", "--samples", "64").stdout
+    assert "hidden units" in text and res.to_markdown(errors="sem") in text
 
 
 def test_circuits_lists_every_regime_with_its_ground_truth():
