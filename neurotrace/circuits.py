@@ -16,6 +16,7 @@ confounder can live in the data while having exactly zero weight into the networ
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,6 +98,15 @@ class Circuit:
                 f"X must have shape (n_samples, {self.n_features}) (got {X.shape})"
             )
         return X
+
+    @functools.cached_property
+    def connections(self):
+        """The non-zero weights as ``(units, features)`` index arrays, unit-major: which hidden
+        unit reads which feature. Computed once per circuit (the weights are frozen)."""
+        units, features = np.nonzero(self.W)
+        units.setflags(write=False)
+        features.setflags(write=False)
+        return units, features
 
     def preactivation(self, X) -> np.ndarray:
         """``X (n, n_features) -> Z = X W^T + b  (n, n_hidden)``."""

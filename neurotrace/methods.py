@@ -33,6 +33,15 @@ def _chunks(n: int, per_sample: int):
         yield slice(start, min(n, start + size))
 
 
+def mean_abs(A) -> np.ndarray:
+    """Mean over samples of ``|A|`` for ``A (n_samples, k)``: ``(k,)``.
+
+    A matrix-vector product rather than ``.mean(axis=0)``: numpy's column-wise reduction of
+    a small C-ordered array is ~4x slower, which shows in the per-call cost of patching.
+    """
+    return np.full(len(A), 1.0 / len(A)) @ np.abs(A)
+
+
 # --- proxies ---------------------------------------------------------------------------------
 
 
@@ -198,7 +207,7 @@ def integrated_gradients_scores(circuit, X, rng=None, *, baseline=None, steps: i
                                 rule: str = "gausslegendre") -> np.ndarray:
     """Mean over samples of ``|IG_j|`` (see :func:`integrated_gradients`)."""
     ig = integrated_gradients(circuit, X, baseline=baseline, steps=steps, rule=rule)
-    return np.abs(ig).mean(axis=0)
+    return mean_abs(ig)
 
 
 # --- activation patching ---------------------------------------------------------------------
@@ -257,14 +266,15 @@ def patch_effects(circuit, X, X_patch) -> np.ndarray:
     zero weight has an effect of exactly 0.
     """
     out = np.empty(X.shape)
-    units, features = np.nonzero(circuit.W)  # the pairs
+    units, features = circuit.connections  # the pairs
     weights = circuit.W[units, features]
+    W_pairs, b_pairs = np.ascontiguousarray(circuit.W[units].T), circuit.b[units]  # each pair's unit
     # owner[p, j] = v[unit of p] if pair p belongs to feature j: one matmul weights and sums
     # each feature's pairs (a feature with no pair gets an exact 0), 4x faster than reduceat.
     owner = np.zeros((len(units), circuit.n_features))
     owner[np.arange(len(units)), features] = circuit.v[units]
     for sl in _chunks(len(X), len(units) + circuit.n_features):
-        Z = (X[sl] @ circuit.W.T + circuit.b)[:, units]  # (chunk, pairs)
+        Z = X[sl] @ W_pairs + b_pairs  # (chunk, pairs): each pair's unit's pre-activation
         Zp = Z + (X_patch[sl] - X[sl])[:, features] * weights
         out[sl] = (circuit.phi(Zp) - circuit.phi(Z)) @ owner
     return out
@@ -280,7 +290,7 @@ def patching(circuit, X, rng=None, *, corruption: str = "resample") -> np.ndarra
     X = circuit._check_X(X)
     if rng is None:
         rng = make_rng("patching", 0)
-    return np.abs(patch_effects(circuit, X, corrupted_values(X, corruption, rng))).mean(axis=0)
+    return mean_abs(patch_effects(circuit, X, corrupted_values(X, corruption, rng)))
 
 
 def denoising_patching(circuit, X, rng=None, *, corruption: str = "zero") -> np.ndarray:
@@ -296,7 +306,7 @@ def denoising_patching(circuit, X, rng=None, *, corruption: str = "zero") -> np.
     if rng is None:
         rng = make_rng("denoising_patching", 0)
     corrupted = np.array(corrupted_values(X, corruption, rng))
-    return np.abs(patch_effects(circuit, corrupted, X)).mean(axis=0)
+    return mean_abs(patch_effects(circuit, corrupted, X))
 
 
 def attribution_patching(circuit, X, rng=None, *, corruption: str = "resample") -> np.ndarray:
@@ -312,7 +322,7 @@ def attribution_patching(circuit, X, rng=None, *, corruption: str = "resample") 
     if rng is None:
         rng = make_rng("patching", 0)
     delta = corrupted_values(X, corruption, rng) - X
-    return np.abs(circuit.gradient(X) * delta).mean(axis=0)
+    return mean_abs(circuit.gradient(X) * delta)
 
 
 # --- Shapley values --------------------------------------------------------------------------
@@ -386,7 +396,7 @@ def shapley_values(circuit, X, *, reference: str = "zero", background: int = 32,
 
 def shapley(circuit, X, rng=None, *, reference: str = "zero", background: int = 32) -> np.ndarray:
     """Mean over samples of ``|phi_j|``, the exact Shapley values (see :func:`shapley_values`)."""
-    return np.abs(shapley_values(circuit, X, reference=reference, background=background, rng=rng)).mean(axis=0)
+    return mean_abs(shapley_values(circuit, X, reference=reference, background=background, rng=rng))
 
 
 # --- the registry ----------------------------------------------------------------------------
