@@ -215,6 +215,13 @@ def integrated_gradients_scores(circuit, X, rng=None, *, baseline=None, steps: i
 CORRUPTIONS = ("resample", "mean", "zero")
 
 
+def _partner_draw(n: int, n_columns: int, rng: np.random.Generator):
+    """The random part of a derangement: one order of the samples and a shift per column."""
+    order = rng.permutation(n)
+    shifts = rng.integers(1, n, size=n_columns) if n > 1 else np.zeros(n_columns, dtype=int)
+    return order, shifts
+
+
 def derangements(n: int, n_columns: int, rng: np.random.Generator) -> np.ndarray:
     """``(n, n_columns)`` partner indices; each column a permutation with no fixed point.
 
@@ -225,8 +232,7 @@ def derangements(n: int, n_columns: int, rng: np.random.Generator) -> np.ndarray
     pairing is random. One permutation instead of one per column: the draw was most of
     resample patching's cost.
     """
-    order = rng.permutation(n)
-    shifts = rng.integers(1, n, size=n_columns) if n > 1 else np.zeros(n_columns, dtype=int)
+    order, shifts = _partner_draw(n, n_columns, rng)
     partner = np.empty((n, n_columns), dtype=np.intp)
     partner[order] = order[(np.arange(n)[:, None] + shifts) % n]
     return partner
@@ -242,8 +248,7 @@ def corrupted_values(X, corruption: str, rng) -> np.ndarray:
     # Same draws and values as take_along_axis(X, derangements(n, d, rng)), without building
     # the (n, d) index array: in the shared order, column j is the column rolled by s_j.
     n = len(X)
-    order = rng.permutation(n)
-    shifts = rng.integers(1, n, size=X.shape[1]) if n > 1 else np.zeros(X.shape[1], dtype=int)
+    order, shifts = _partner_draw(n, X.shape[1], rng)
     ordered = X[order]
     twice = np.concatenate([ordered, ordered])
     rolled = np.empty_like(ordered)
