@@ -10,16 +10,17 @@
 
 from ._rng import make_rng
 from .activations import ACTIVATIONS
-from .circuits import CIRCUITS, Circuit, make_circuit
+from .circuits import CIRCUITS, Circuit, Regime, make_circuit
 from .evaluate import Results, Sweep, evaluate, run_seed, sweep
-from .hidden import HIDDEN_METHODS, attribute_hidden
+from .hidden import HIDDEN_METHODS, HIDDEN_TRUTHS, attribute_hidden, hidden_truth
 from .methods import METHODS, Method, attribute, integrated_gradients, register_method, unregister_method
-from .scoring import auroc, auroc_rows, scramble
+from .scoring import TIE_TOLERANCE, auroc, auroc_rows, scramble, tie_groups
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "CIRCUITS", "Circuit", "HIDDEN_METHODS", "METHODS", "Method", "Results", "Sweep",
-    "attribute", "attribute_hidden", "auroc", "auroc_rows", "evaluate", "integrated_gradients", "make_circuit",
-    "make_rng", "register_method", "run_seed", "scramble", "sweep", "unregister_method", "__version__",
+    "ACTIVATIONS", "CIRCUITS", "Circuit", "HIDDEN_METHODS", "HIDDEN_TRUTHS", "METHODS", "Method", "Regime",
+    "Results", "Sweep", "TIE_TOLERANCE", "attribute", "attribute_hidden", "auroc", "auroc_rows", "evaluate",
+    "hidden_truth", "integrated_gradients", "make_circuit", "make_rng", "register_method", "run_seed", "scramble",
+    "sweep", "tie_groups", "unregister_method", "__version__",
 ]

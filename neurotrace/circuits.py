@@ -7,8 +7,13 @@ f7; the switch regimes (``redundant``, ``interaction``) rewire f0..f3 into OR / 
 +/-1 switches. The other features are independent noise, and four idle units (output weight
 0) read some of them. Each regime has a continuous ``strength``: 0 is the control (for the
 decoy regimes the circuit is then identical to ``clean``; for the switch regimes every
-feature gets its own pathway), 1 is the tuned point of the results table, larger values make
-the decoy stronger (the switch regimes' gates are complete from 0.5 on).
+feature gets its own unsaturated pathway, an additive circuit), 1 is the tuned point of the
+results table, larger values make the decoy stronger (the switch regimes' saturated gates are
+complete from ``Regime.complete`` = 0.5 on).
+
+``CIRCUITS`` is the registry: one :class:`Regime` per name, holding its builder and what it
+claims -- a description, ``fools`` (every method it makes fail at strength 1, each with the
+reason) and the strength from which it stops changing -- readable without building anything.
 
 The data distribution belongs to the circuit: ``X = Z @ mixing.T`` with ``Z ~ N(0, I)``, so a
 confounder can live in the data while having exactly zero weight into the network.
@@ -17,7 +22,8 @@ confounder can live in the data while having exactly zero weight into the networ
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+import types
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -176,9 +182,7 @@ def clean(strength: float = 1.0, seed: int = 0) -> Circuit:
     return Circuit(
         name="clean", strength=float(strength), W=W, b=b, v=v, activation="tanh",
         causal=_mask(CAUSAL_FEATURES), decoy=_mask(()), mixing=np.eye(N_FEATURES),
-        hidden_causal=hidden_causal,
-        description="control: the causal core with no decoy; every method should recover f0-f3",
-        fools=(), seed=seed,
+        hidden_causal=hidden_causal, seed=seed,
     )
 
 
@@ -209,12 +213,7 @@ def confounded(strength: float = 1.0, seed: int = 0) -> Circuit:
     return Circuit(
         name="confounded", strength=float(strength), W=W, b=b, v=v, activation="tanh",
         causal=_mask(CAUSAL_FEATURES), decoy=_mask(DECOY_FEATURES), mixing=mixing,
-        hidden_causal=hidden_causal,
-        description=(
-            "f6, f7 are correlated with the output through the data but have exactly zero "
-            "weight into the network: fools correlation, not causal methods"
-        ),
-        fools=("correlation",), seed=seed,
+        hidden_causal=hidden_causal, seed=seed,
     )
 
 
@@ -249,29 +248,33 @@ def suppressor(strength: float = 1.0, seed: int = 0) -> Circuit:
         name="suppressor", strength=float(strength), W=np.vstack(rows),
         b=np.concatenate(bias), v=np.concatenate(out), activation="tanh",
         causal=_mask(CAUSAL_FEATURES), decoy=_mask(DECOY_FEATURES), mixing=np.eye(N_FEATURES),
-        hidden_causal=np.concatenate([hc0, np.zeros(2 * len(DECOY_FEATURES), dtype=bool)]),
-        description=(
-            "f6, f7 feed pairs of near-cancelling saturated gates: steep local slope, ~zero "
-            "net effect; fools gradient saliency, not IG or patching"
-        ),
-        fools=("gradient", "input_x_gradient", "smoothgrad", "attribution_patching"), seed=seed,
+        hidden_causal=np.concatenate([hc0, np.zeros(2 * len(DECOY_FEATURES), dtype=bool)]), seed=seed,
     )
 
 
 # Switch regimes: f0..f3 are +/-1 switches whose "absent" value 0 is also the reference
-# input (IG's baseline, denoising's corrupted input, Shapley's absent value). Gates have
-# gain SWITCH_GAIN, so every unit sits at tanh = +/-1 *exactly* in float64 (|z| >= 20):
-# a knocked-out backup or a half-restored AND changes the output by exactly 0, not 1e-9.
+# input (IG's baseline, denoising's corrupted input, Shapley's absent value). Strength moves
+# each pair from an additive, unsaturated circuit (strength 0: every switch has a pathway of
+# its own, tanh(x) with gain 1, so every method sees it) into a saturated OR / AND gate
+# (complete at SWITCH_COMPLETE): the gate's share grows linearly and the gain geometrically,
+# from SWITCH_CONTROL_GAIN to SWITCH_GAIN. At gain 40 every unit sits at tanh = +/-1 *exactly*
+# in float64 (|z| >= 20): a knocked-out backup or a half-restored AND changes the output by
+# exactly 0, not 1e-9 -- and tanh' = 1 - tanh^2 is exactly 0 at every data point, so the
+# slope-based methods see nothing either (listed in each regime's ``fools``).
 SWITCH_GAIN = 40.0
+SWITCH_CONTROL_GAIN = 1.0
 SWITCH_COMPLETE = 0.5  # strength from which the OR / AND gate has fully replaced the own pathways
-# Side effect of exact saturation: tanh' = 1 - tanh^2 is exactly 0 at every data point, so
-# every gradient-based method scores all switches 0 (smoothgrad's noise unsaturates the AND
-# gates, whose thresholds sit closer to the data, but not the OR gates).
-SATURATION_FOOLS = ("gradient", "input_x_gradient", "attribution_patching", "smoothgrad")  # on redundant
 PAIRS = ((0, 1), (2, 3))
 
 
-def _switch_circuit(name, strength, seed, units, mixing, description, fools):
+def switch_share(strength: float) -> tuple[float, float]:
+    """``(share, gain)`` of the switch regimes' gates at ``strength``: the gate's share of each
+    pair's output (0 = additive, 1 = the complete gate) and every unit's input gain."""
+    share = min(1.0, float(strength) / SWITCH_COMPLETE)
+    return share, SWITCH_CONTROL_GAIN * (SWITCH_GAIN / SWITCH_CONTROL_GAIN) ** share
+
+
+def _switch_circuit(name, strength, seed, units, mixing):
     """Assemble a switch regime from ``units``: rows ``(w_row, bias, out_weight)``."""
     W0, b0, v0, hc0 = _core(seed)
     n = len(CAUSAL_FEATURES)
@@ -281,8 +284,7 @@ def _switch_circuit(name, strength, seed, units, mixing, description, fools):
     return Circuit(
         name=name, strength=float(strength), W=W, b=b, v=v, activation="tanh",
         causal=_mask(CAUSAL_FEATURES), decoy=_mask(()), mixing=mixing,
-        hidden_causal=v != 0, description=description, fools=fools, seed=seed,
-        switches=_mask(CAUSAL_FEATURES),
+        hidden_causal=v != 0, seed=seed, switches=_mask(CAUSAL_FEATURES),
     )
 
 
@@ -293,68 +295,163 @@ def _row(**weights):
     return row
 
 
+def _pair_weights(v0, first, second):
+    """Output weights of a pair's own pathways: the first switch's, and the second's size with
+    the first's sign, so that a pair pushes the output one way and its two pathways never
+    cancel in the data (at strength 0 a backup copies its primary)."""
+    return v0[first], abs(v0[second]) * np.sign(v0[first])
+
+
 def redundant(strength: float = 1.0, seed: int = 0) -> Circuit:
     """OR / backup: f1 and f3 copy f0 and f2 and take over only when the primary is absent.
 
-    Each pair is one gate ``tanh(G (x_primary + x_backup / 2))``: with the primary present
-    (+/-1) its sign decides and the backup is ignored; with the primary absent (0) the backup
-    alone sets the output. So knocking out one feature -- by resampling it or zeroing it --
-    changes the output by exactly 0 for the backups: single-feature noising patching ties
-    them with the noise features. Restoring one feature into the all-absent reference
-    (denoising) or sharing credit over coalitions (Shapley) finds both.
+    Complete (strength >= 0.5), each pair is one saturated gate ``tanh(G (x_primary +
+    x_backup / 2))``: with the primary present (+/-1) its sign decides and the backup is
+    ignored; with the primary absent (0) the backup alone sets the output. So knocking out
+    one feature -- by resampling it or zeroing it -- changes the output by exactly 0 for the
+    backups: single-feature noising patching ties them with the noise features. Restoring one
+    feature into the all-absent reference (denoising) or sharing credit over coalitions
+    (Shapley) finds both.
 
-    ``strength`` is the backup's share: 0 = each feature has its own pathway (the additive
-    control); the own pathway fades linearly and the backup is complete from 0.5 on.
+    At strength 0 (the control) each switch has its own unsaturated pathway ``tanh(x)``: an
+    additive circuit every method reads. Between, the backup's own pathway fades as it moves
+    into the primary's gate, and the gain rises (:func:`switch_share`).
     """
     _, _, v0, _ = _core(seed)
-    share = min(1.0, strength / SWITCH_COMPLETE)
-    G, units = SWITCH_GAIN, []
+    share, G = switch_share(strength)
+    units = []
     for primary, backup in PAIRS:
-        units.append((_row(**{f"f{primary}": G, f"f{backup}": G * share / 2}), 0.0, v0[primary]))
-        units.append((_row(**{f"f{backup}": G}), 0.0, (1.0 - share) * v0[backup]))
+        v_primary, v_backup = _pair_weights(v0, primary, backup)
+        units.append((_row(**{f"f{primary}": G, f"f{backup}": G * share / 2}), 0.0, v_primary))
+        units.append((_row(**{f"f{backup}": G}), 0.0, (1.0 - share) * v_backup))
     mixing = np.eye(N_FEATURES)
     for primary, backup in PAIRS:
         mixing[backup] = mixing[primary]  # the backup carries the same signal
-    return _switch_circuit(
-        "redundant", strength, seed, units, mixing,
-        "f1, f3 are backups of f0, f2 (OR): knocking out one changes nothing, so noising "
-        "patching misses the backups; denoising patching and Shapley find them",
-        ("patching",) + SATURATION_FOOLS,
-    )
+    return _switch_circuit("redundant", strength, seed, units, mixing)
+
+
+AND_THRESHOLD = 1.5  # an AND gate fires when x_a + x_b passes 1.5: both switches at +1 (or -1)
 
 
 def interaction(strength: float = 1.0, seed: int = 0) -> Circuit:
     """AND: f0 & f1 and f2 & f3 matter only jointly.
 
-    Each pair drives ``+v`` when both switches are +1, ``-v`` when both are -1, and 0
-    otherwise (two gates ``tanh(G (+/-(x_a + x_b) - 1.5))``). Restoring a single feature
-    into the all-absent reference leaves the output exactly unchanged, so denoising
-    patching scores every causal feature 0 -- the mirror image of ``redundant``. Knocking
-    one out (noising patching) or Shapley finds them.
+    Complete (strength >= 0.5), each pair drives ``+v`` when both switches are +1, ``-v``
+    when both are -1, and 0 otherwise (two saturated gates ``tanh(G (+/-(x_a + x_b) -
+    1.5))``; the sign of ``v`` is the pair's, drawn per seed). Restoring a single feature into
+    the all-absent reference leaves the output exactly unchanged, so denoising patching scores
+    every causal feature 0 -- the mirror image of ``redundant``. Knocking one out (noising
+    patching) or Shapley finds them.
 
-    ``strength`` is the AND's share: 0 = each feature has its own pathway (the additive
-    control); the own pathways fade linearly and the AND is complete from 0.5 on.
+    At strength 0 (the control) each switch has its own unsaturated pathway ``tanh(x)``: an
+    additive circuit every method reads. Between, the own pathways fade as the AND takes their
+    share, and the gain rises (:func:`switch_share`).
     """
     _, _, v0, _ = _core(seed)
-    share = min(1.0, strength / SWITCH_COMPLETE)
-    G, units = SWITCH_GAIN, []
+    share, G = switch_share(strength)
+    t, units = AND_THRESHOLD, []
     for a, b in PAIRS:
-        units.append((_row(**{f"f{a}": G, f"f{b}": G}), -1.5 * G, share * v0[a] / 2))
-        units.append((_row(**{f"f{a}": -G, f"f{b}": -G}), -1.5 * G, -share * v0[a] / 2))
-        units.append((_row(**{f"f{a}": G}), 0.0, (1.0 - share) * v0[a]))
-        units.append((_row(**{f"f{b}": G}), 0.0, (1.0 - share) * v0[b]))
-    return _switch_circuit(
-        "interaction", strength, seed, units, np.eye(N_FEATURES),
-        "f0 & f1 and f2 & f3 matter only jointly (AND): restoring one feature alone changes "
-        "nothing, so denoising patching misses them; noising patching and Shapley find them",
-        ("denoising_patching", "gradient", "input_x_gradient", "attribution_patching"),
-    )
+        v_a, v_b = _pair_weights(v0, a, b)
+        units.append((_row(**{f"f{a}": G, f"f{b}": G}), -t * G, share * v_a / 2))
+        units.append((_row(**{f"f{a}": -G, f"f{b}": -G}), -t * G, -share * v_a / 2))
+        units.append((_row(**{f"f{a}": G}), 0.0, (1.0 - share) * v_a))
+        units.append((_row(**{f"f{b}": G}), 0.0, (1.0 - share) * v_b))
+    return _switch_circuit("interaction", strength, seed, units, np.eye(N_FEATURES))
 
 
-CIRCUITS = {
-    "clean": clean, "confounded": confounded, "suppressor": suppressor,
-    "redundant": redundant, "interaction": interaction,
-}
+# --- the registry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A registered regime: its builder and what it claims, readable without building it.
+
+    ``build(strength, seed) -> Circuit``. ``fools`` maps every method whose mean AUROC the
+    regime brings below the "fooled" bar at strength 1 to the reason, in a sentence; the
+    first is the method the regime is built to fool (its target), the rest fail for a stated
+    side reason. ``complete``: the strength from which the circuit stops changing (``None``:
+    it keeps changing). Calling a regime builds its circuit, with ``description`` and
+    ``fools`` filled in.
+    """
+
+    name: str
+    build: object
+    description: str
+    fools: dict
+    complete: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "fools", types.MappingProxyType(dict(self.fools)))
+
+    @property
+    def target(self) -> str | None:
+        """The method the regime is built to fool (``None`` for a control)."""
+        return next(iter(self.fools), None)
+
+    def __call__(self, strength: float = 1.0, seed: int = 0) -> Circuit:
+        circuit = self.build(strength=strength, seed=seed)
+        return replace(circuit, description=self.description, fools=tuple(self.fools))
+
+
+_SATURATED = "the gates are saturated at every sample, so the slope is exactly 0 for every feature"
+
+CIRCUITS = {r.name: r for r in (
+    Regime(
+        "clean", clean,
+        "control: the causal core with no decoy; every method should recover f0-f3",
+        fools={}, complete=0.0,
+    ),
+    Regime(
+        "confounded", confounded,
+        "f6, f7 are correlated with the output through the data but have exactly zero weight into "
+        "the network: fools correlation, not causal methods",
+        fools={"correlation": "f6, f7 move with the output in the data, but the network never reads them: "
+                              "correlation measures the data, not the network"},
+    ),
+    Regime(
+        "suppressor", suppressor,
+        "f6, f7 feed pairs of near-cancelling saturated gates: steep local slope, ~zero net effect; "
+        "fools gradient saliency, not IG or patching",
+        fools={
+            "gradient": "at the gates' steep edges f6, f7 have a large local slope, though moving them "
+                        "changes the output by ~0",
+            "input_x_gradient": "it multiplies the same steep local slope of f6, f7 by the input",
+            "smoothgrad": "averaging the slope over noisy copies still averages the gates' steep edges",
+            "attribution_patching": "its first-order estimate of a patch is the slope times the move: "
+                                    "the steep edges again",
+        },
+    ),
+    Regime(
+        "redundant", redundant,
+        "f1, f3 are backups of f0, f2 (OR): knocking out one changes nothing, so noising patching "
+        "misses the backups; denoising patching and Shapley find them",
+        fools={
+            "patching": "knocking out a backup while its primary is present changes nothing: a single "
+                        "knockout tests necessity, and a backup is never necessary",
+            "gradient": _SATURATED,
+            "input_x_gradient": _SATURATED + " (times the input)",
+            "smoothgrad": "the saturated gates sit far from their edges, beyond the reach of SmoothGrad's "
+                          "noise: every slope it averages is 0",
+            "attribution_patching": "its first-order estimate is the slope times the move, and " + _SATURATED,
+        },
+        complete=SWITCH_COMPLETE,
+    ),
+    Regime(
+        "interaction", interaction,
+        "f0 & f1 and f2 & f3 matter only jointly (AND): restoring one feature alone changes nothing, "
+        "so denoising patching misses them; noising patching and Shapley find them",
+        fools={
+            "denoising_patching": "restoring one input of an AND into the all-absent reference changes "
+                                  "nothing: a single restore tests sufficiency, and half an AND is never "
+                                  "sufficient",
+            "gradient": _SATURATED,
+            "input_x_gradient": _SATURATED + " (times the input)",
+            "attribution_patching": "its first-order estimate is the slope times the move, and " + _SATURATED,
+        },
+        complete=SWITCH_COMPLETE,
+    ),
+)}
+"""Regime name -> :class:`Regime`. ``CIRCUITS[name](strength, seed)`` builds the circuit."""
 
 
 def make_circuit(name: str, *, strength: float = 1.0, seed: int = 0) -> Circuit:

@@ -16,7 +16,7 @@ import numpy as np
 from ._checks import check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
 from ._rng import make_rng
 from .circuits import CIRCUITS, make_circuit
-from .hidden import HIDDEN_METHODS, attribute_hidden
+from .hidden import HIDDEN_METHODS, HIDDEN_TRUTHS, attribute_hidden, hidden_truth
 from .methods import METHODS, attribute
 from .scoring import auroc_rows, scramble
 
@@ -33,18 +33,32 @@ LEVELS = ("input", "hidden")
 
 
 def _level(level):
-    """The method registry, attribution function and ground-truth field of a level."""
+    """The method registry and attribution function of a level."""
     if check_choice(level, LEVELS, "level") == "hidden":
-        return HIDDEN_METHODS, attribute_hidden, "hidden_causal"
-    return METHODS, attribute, "causal"
+        return HIDDEN_METHODS, attribute_hidden
+    return METHODS, attribute
 
 
-def _run(circuit, methods, samples, seed, labels, level="input"):
+def _truth(level, truth):
+    """The checked ground-truth name of a level: ``"causal"`` (input) or one of ``HIDDEN_TRUTHS``."""
+    if level == "input":
+        if truth not in (None, "causal"):
+            raise ValueError(f"truth {truth!r} applies to level='hidden' only (input-level truth: causal)")
+        return "causal"
+    return "task" if truth is None else check_choice(truth, HIDDEN_TRUTHS, "hidden truth")
+
+
+def truth_mask(circuit, truth: str = "causal") -> np.ndarray:
+    """The ground-truth mask ``truth`` names: ``circuit.causal``, or a hidden truth (``hidden_truth``)."""
+    return circuit.causal if truth == "causal" else hidden_truth(circuit, truth)
+
+
+def _run(circuit, methods, samples, seed, labels, level="input", truth="causal"):
     """Importances ``(n_methods, n_units)`` and the mask to score them against."""
-    _, attribute_fn, truth = _level(level)
+    _, attribute_fn = _level(level)
     X = circuit.sample(samples, make_rng("data", seed))
     scores = np.stack([attribute_fn(m, circuit, X, rng=make_rng("method", m, seed)) for m in methods])
-    mask = getattr(circuit, truth)
+    mask = truth_mask(circuit, truth)
     if labels != "real":
         mask = scramble(mask, make_rng("labels", seed))
     return scores, mask
@@ -85,6 +99,7 @@ class Results:
     strength: float
     level: str = "input"
     families: tuple = ()  # each method's family when it was run (a plug-in may be gone since)
+    truth: str = "causal"  # the mask scored against: "causal" (input level), "task" or "effect" (hidden)
 
     def mean(self) -> np.ndarray:
         """Mean AUROC over seeds, ``(n_methods, n_circuits)``."""
@@ -128,7 +143,7 @@ class Results:
         mean, std, sem = self.mean(), self.std(), self.sem()
         return {
             "settings": {"seeds": self.seeds, "samples": self.samples, "labels": self.labels,
-                         "strength": self.strength, "level": self.level},
+                         "strength": self.strength, "level": self.level, "truth": self.truth},
             "cells": [
                 {"method": m, "circuit": c, "mean": float(mean[i, j]), "std": float(std[i, j]),
                  "sem": float(sem[i, j]), "per_seed": self.auroc[i, j].tolist()}
@@ -138,22 +153,25 @@ class Results:
 
 
 def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512,
-             labels: str = "real", strength: float = 1.0, level: str = "input") -> Results:
+             labels: str = "real", strength: float = 1.0, level: str = "input", truth: str | None = None) -> Results:
     """Score ``methods`` (default: all registered) on ``circuits`` (default: all) over seeds.
 
     ``labels="scrambled"`` scores against a shuffled ground-truth mask per seed: the null,
-    which every method should bring to ~0.5. ``level="hidden"`` scores hidden units against
-    ``Circuit.hidden_causal`` with the methods of ``neurotrace.hidden.HIDDEN_METHODS``;
-    circuits differ in width, so ``importances`` is padded with NaN to the widest.
+    which every method should bring to ~0.5. ``level="hidden"`` scores hidden units with the
+    methods of ``neurotrace.hidden.HIDDEN_METHODS`` against the hidden ``truth``: ``"task"``
+    (default: the task circuit, ``Circuit.hidden_causal``) or ``"effect"`` (units whose patch
+    alone changes the output); see :mod:`neurotrace.hidden`. Circuits differ in width, so
+    hidden ``importances`` are padded with NaN to the widest.
     """
-    registry, _, _ = _level(level)
+    registry, _ = _level(level)
+    truth = _truth(level, truth)
     methods = _names(methods, registry, "method")
     circuits = _names(circuits, CIRCUITS, "circuit")
     seeds, samples = check_seeds(seeds), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
     blocks = []
     for name in circuits:
-        runs = [_run(make_circuit(name, strength=strength, seed=s), methods, samples, s, labels, level)
+        runs = [_run(make_circuit(name, strength=strength, seed=s), methods, samples, s, labels, level, truth)
                 for s in range(seeds)]
         imp = np.stack([r[0] for r in runs], axis=1)  # (methods, seeds, units)
         masks = np.broadcast_to(np.stack([r[1] for r in runs]), imp.shape)
@@ -165,7 +183,7 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
         importances[:, j, :, : imp.shape[-1]] = imp
     auroc = np.stack([scores for _, scores in blocks], axis=1)
     families = tuple(registry[m].family for m in methods)
-    return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level, families)
+    return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level, families, truth)
 
 
 @dataclass(frozen=True)

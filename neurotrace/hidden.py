@@ -1,19 +1,26 @@
 """Neuron-level attribution: which hidden units carry the circuit?
 
-The ground truth is ``Circuit.hidden_causal``: the units whose output weight is non-zero
-and that read the causal features (idle units and the suppressor's gate pair are not
-causal: the gates cancel as a pair). Each method here scores every hidden unit and
-returns ``(n_hidden,)``; ``evaluate(..., level="hidden")`` scores them with AUROC, like the
-input-level methods.
+Two questions, two ground truths (``HIDDEN_TRUTHS``), both computed from the weights:
 
-Because the output is linear in the hidden activations, ``y = v . h``, the unit-level
-quantities are exact and cheap: the gradient of y with respect to ``h_u`` is ``v_u``, and
-patching unit u changes y by exactly ``v_u (h_u' - h_u)``.
+- ``"task"`` -- the **task circuit**: units that read at least one causal feature and have a
+  non-zero output weight. They are the units through which the causal features reach the
+  output. This is ``Circuit.hidden_causal``.
+- ``"effect"`` -- units with an **individual effect**: units with a non-zero output weight
+  that read any feature, so that patching the unit *alone* changes the output.
 
-Where the stories differ: each suppressor gate alone moves the output a lot -- only the
-pair cancels -- so unit patching and the unit gradient rank the gates above the causal
-units, while input-level patching of the decoy feature (which moves both gates at once)
-correctly finds no effect.
+They part where units cancel. The suppressor's gates read a decoy feature, so they are not
+in the task circuit; yet each gate, patched alone, moves the output by its full swing --
+only its partner, patched with it, cancels that. Single-unit patching, the unit gradient and
+activation x gradient answer the individual question, and are right against ``"effect"``;
+:func:`joint_patching` patches together the units that read the same input features and
+answers the task question. Scoring a single-unit method against ``"task"`` on the suppressor
+is asking it a question it does not ask.
+
+Each method scores every hidden unit and returns ``(n_hidden,)``; ``evaluate(...,
+level="hidden", truth=...)`` scores them with AUROC. Because the output is linear in the
+hidden activations, ``y = v . h``, the unit-level quantities are exact and cheap: the
+gradient of y with respect to ``h_u`` is ``v_u``, and patching a set of units S changes y by
+exactly ``sum_{u in S} v_u (h_u' - h_u)``.
 """
 
 from __future__ import annotations
@@ -22,7 +29,49 @@ import numpy as np
 
 from ._checks import check_choice
 from ._rng import make_rng
-from .methods import CORRUPTIONS, Method, abs_correlation, derangements
+from .methods import CORRUPTIONS, Method, abs_correlation, derangements, mean_abs
+
+HIDDEN_TRUTHS = ("task", "effect")
+
+
+def task_units(circuit) -> np.ndarray:
+    """The task circuit: units reading a causal feature with a non-zero output weight ``(n_hidden,)``."""
+    return (circuit.W[:, circuit.causal] != 0).any(axis=1) & (circuit.v != 0)
+
+
+def effect_units(circuit) -> np.ndarray:
+    """Units with an individual effect: a non-zero output weight and at least one input ``(n_hidden,)``."""
+    return (circuit.W != 0).any(axis=1) & (circuit.v != 0)
+
+
+def hidden_truth(circuit, truth: str = "task") -> np.ndarray:
+    """The hidden-level ground truth ``truth`` (``"task"`` or ``"effect"``) as a bool mask."""
+    check_choice(truth, HIDDEN_TRUTHS, "hidden truth")
+    return task_units(circuit) if truth == "task" else effect_units(circuit)
+
+
+def unit_groups(circuit) -> np.ndarray:
+    """Group id per unit ``(n_hidden,)``: units reading exactly the same set of features share one.
+
+    Numbered by first appearance, so ``groups[u]`` is small and stable. A unit reading
+    nothing is a group of its own.
+    """
+    reads = circuit.W != 0
+    _, first, inverse = np.unique(reads, axis=0, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))  # renumber groups in order of their first unit
+    return rank[np.ravel(inverse)]
+
+
+def _patched(H, corruption, rng, n_columns, column):
+    """Patched activations ``(n, n_hidden)``: unit u takes its value from the partner sample of
+    its column ``column[u]`` (resample; one derangement per column), its mean, or 0."""
+    check_choice(corruption, CORRUPTIONS, "corruption")
+    if corruption == "zero":
+        return np.zeros_like(H)
+    if corruption == "mean":
+        return np.broadcast_to(H.mean(axis=0), H.shape)
+    partner = derangements(len(H), n_columns, rng)[:, column]  # (n, n_hidden)
+    return np.take_along_axis(H, partner, axis=0)
 
 
 def _random(circuit, H, y, rng):
@@ -45,19 +94,31 @@ def unit_activation_x_gradient(circuit, H, y, rng=None):
 
 
 def unit_patching(circuit, H, y, rng=None, *, corruption: str = "resample"):
-    """Activation patching of one unit: mean ``|v_u (h_u' - h_u)|``.
+    """Activation patching of one unit at a time: mean ``|v_u (h_u' - h_u)|``.
 
     ``h_u'`` is the unit's activation on another sample (``"resample"``, a derangement per
     unit), its mean (``"mean"``) or 0 (``"zero"``, zero-ablation).
     """
-    check_choice(corruption, CORRUPTIONS, "corruption")
-    if corruption == "zero":
-        patched = np.zeros_like(H)
-    elif corruption == "mean":
-        patched = np.broadcast_to(H.mean(axis=0), H.shape)
-    else:
-        patched = np.take_along_axis(H, derangements(len(H), H.shape[1], rng), axis=0)
-    return np.abs((patched - H) * circuit.v).mean(axis=0)
+    patched = _patched(H, corruption, rng, circuit.n_hidden, np.arange(circuit.n_hidden))
+    return mean_abs((patched - H) * circuit.v)
+
+
+def joint_patching(circuit, H, y, rng=None, *, corruption: str = "resample"):
+    """Patch together the units that read the same input features: mean ``|sum_{u in g} v_u (h_u' - h_u)|``.
+
+    Units are grouped by :func:`unit_groups`; a group is patched as one (``"resample"``: every
+    unit of the group takes its value from the same other sample, as patching the features
+    they read would do) and every member gets the group's score. Units that cancel each
+    other -- the suppressor's gate pairs -- are patched together, so their cancellation is
+    seen; a unit that shares its inputs with no other is patched alone, as in
+    :func:`unit_patching`.
+    """
+    groups = unit_groups(circuit)
+    n_groups = int(groups.max()) + 1
+    patched = _patched(H, corruption, rng, n_groups, groups)
+    members = np.zeros((circuit.n_hidden, n_groups))
+    members[np.arange(circuit.n_hidden), groups] = 1.0
+    return mean_abs(((patched - H) * circuit.v) @ members)[groups]
 
 
 HIDDEN_METHODS = {
@@ -68,6 +129,8 @@ HIDDEN_METHODS = {
         Method("gradient", unit_gradient, "proxy", "|dy/dh_u| = |v_u|", "hidden"),
         Method("activation_x_gradient", unit_activation_x_gradient, "proxy", "mean |v_u h_u|", "hidden"),
         Method("patching", unit_patching, "causal", "mean |v_u (h_u' - h_u)|: patch one unit", "hidden"),
+        Method("joint_patching", joint_patching, "causal",
+               "mean |sum_g v_u (h_u' - h_u)|: patch the units that read the same inputs together", "hidden"),
     )
 }
 

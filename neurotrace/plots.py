@@ -23,6 +23,14 @@ from matplotlib.font_manager import findfont, get_font
 from matplotlib.patches import Patch
 
 from ._rng import make_rng
+from .analysis import (
+    first_order_error,
+    first_order_patches,
+    path_integrals,
+    resample_patches,
+    steepest_feature,
+    switch_table,
+)
 from .methods import METHODS, integrated_gradients
 
 # --- the palette ------------------------------------------------------------------------------
@@ -392,25 +400,6 @@ def confounded_mechanism(circuit, X=None, *, title: str | None = None) -> Figure
     return fig
 
 
-def path_integrals(circuit, x, baseline=None, steps: int = 512):
-    """The straight IG path from ``baseline`` to ``x`` and the running attributions along it.
-
-    Returns ``alphas (steps+1,)``, ``outputs (steps+1,)`` = f on the path, and ``running
-    (steps+1, n_features)``: feature j's integral of ``dy/dx_j (x_j - x'_j)`` from 0 to alpha
-    (trapezoid rule on the fine grid), so ``running[-1]`` is IG(x) and each row sums to
-    ``f(path) - f(baseline)`` up to the quadrature error.
-    """
-    x = np.asarray(x, dtype=float)
-    base = np.zeros_like(x) if baseline is None else np.asarray(baseline, dtype=float)
-    alphas = np.linspace(0.0, 1.0, steps + 1)
-    path = base + alphas[:, None] * (x - base)
-    outputs = circuit.forward(path)
-    slope = circuit.gradient(path) * (x - base)  # d f(path(alpha)) / d alpha, per feature
-    pieces = 0.5 * (slope[1:] + slope[:-1]) * np.diff(alphas)[:, None]
-    running = np.vstack([np.zeros((1, len(x))), np.cumsum(pieces, axis=0)])
-    return alphas, outputs, running
-
-
 @_styled
 def suppressor_mechanism(circuit, x=None, *, feature: int | None = None, title: str | None = None) -> Figure:
     """The output along a decoy feature: steep local slopes, ~zero net change, and the IG path.
@@ -480,16 +469,6 @@ def weights(circuit, *, title: str | None = None) -> Figure:
     n_causal = int(circuit.causal.sum())
     ax.set_title(title or f"{circuit.name}: the network reads exactly {n_causal} features", fontweight="bold")
     return fig
-
-
-def switch_table(circuit, pair) -> np.ndarray:
-    """Output of ``circuit`` with only the switches ``pair = (a, b)`` set, everything else at the
-    reference 0: a ``(3, 3)`` table over ``x_a, x_b in (-1, 0, +1)`` (0 = absent)."""
-    values = np.array([-1.0, 0.0, 1.0])
-    X = np.zeros((9, circuit.n_features))
-    X[:, pair[0]] = np.repeat(values, 3)
-    X[:, pair[1]] = np.tile(values, 3)
-    return circuit.forward(X).reshape(3, 3)
 
 
 @_styled
@@ -640,46 +619,6 @@ def sweep_curves(sweep, *, ncols: int = 5, title: str | None = None) -> Figure:
 # --- attribution patching: a patch vs its first-order estimate -------------------------------------
 
 
-def resample_patches(circuit, X, seed: int | None = None) -> np.ndarray:
-    """The values a resample patch moves each feature to, ``(n, n_features)``: the draw
-    ``evaluate`` gives ``attribution_patching`` at ``seed`` (default: the circuit's seed)."""
-    from .methods import corrupted_values
-
-    seed = circuit.seed if seed is None else seed
-    return np.asarray(corrupted_values(X, "resample", make_rng("method", "attribution_patching", seed)))
-
-
-def first_order_patches(circuit, X, X_patch):
-    """Each patch's exact effect and its first-order estimate: two ``(n, n_features)`` arrays.
-
-    ``exact[i, j] = f(x_i with x_ij := X_patch[i, j]) - f(x_i)`` (what noising patching
-    averages, as ``|.|``); ``estimate[i, j] = dy/dx_j(x_i) (X_patch[i, j] - x_ij)`` (what
-    attribution patching averages). They agree when f is close to linear in x_j over the patch.
-    """
-    from .methods import patch_effects
-
-    X = np.asarray(X, dtype=float)
-    X_patch = np.asarray(X_patch, dtype=float)
-    return patch_effects(circuit, X, X_patch), circuit.gradient(X) * (X_patch - X)
-
-
-def first_order_error(exact, estimate) -> np.ndarray:
-    """Per feature, ``mean |estimate - exact| / mean |exact|`` over the samples: ``(n_features,)``.
-
-    0 = the first-order estimate is exact; 1 = it is off by as much as the effect itself. NaN
-    for a feature whose patches change nothing.
-    """
-    size = np.abs(exact).mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(size > 0, np.abs(estimate - exact).mean(axis=0) / size, np.nan)
-
-
-def _steepest_feature(circuit, mask) -> int:
-    weight = np.linalg.norm(circuit.W, axis=0)
-    candidates = np.flatnonzero(mask)
-    return int(candidates[np.argmax(weight[candidates])])
-
-
 @_styled
 def attribution_patching_figure(circuit, X=None, X_patch=None, *, features=None,
                                 title: str | None = None) -> Figure:
@@ -702,7 +641,7 @@ def attribution_patching_figure(circuit, X=None, X_patch=None, *, features=None,
     if features is None:
         causal = np.flatnonzero(circuit.causal)
         if circuit.decoy.any():
-            features = (int(np.flatnonzero(circuit.decoy)[0]), _steepest_feature(circuit, circuit.causal))
+            features = (int(np.flatnonzero(circuit.decoy)[0]), steepest_feature(circuit, circuit.causal))
         else:
             features = tuple(int(j) for j in causal[np.argsort(-np.linalg.norm(circuit.W[:, causal], axis=0))[:2]])
     exact, estimate = first_order_patches(circuit, X, X_patch)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from evals import settings  # noqa: E402
+from neurotrace import claims  # noqa: E402
 
 
 def build_tiny(W, b=None, v=None, activation="linear", causal=None, mixing=None, name="tiny"):
@@ -65,14 +65,14 @@ def X3():
 @pytest.fixture(scope="session")
 def real_results():
     """``evaluate()`` at the reference settings: every registered method and circuit."""
-    return nt.evaluate(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH)
+    return nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH)
 
 
 @pytest.fixture(scope="session")
 def null_results():
-    """The scrambled-label null over ``settings.NULL_SEEDS`` (256) seeds."""
-    return nt.evaluate(seeds=settings.NULL_SEEDS, samples=settings.SAMPLES,
-                       strength=settings.STRENGTH, labels="scrambled")
+    """The scrambled-label null over ``claims.NULL_SEEDS`` (256) seeds."""
+    return nt.evaluate(seeds=claims.NULL_SEEDS, samples=claims.SAMPLES,
+                       strength=claims.STRENGTH, labels="scrambled")
 
 
 @pytest.fixture

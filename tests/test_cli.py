@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import neurotrace as nt
-from evals import settings
+from neurotrace import claims
 from neurotrace._checks import MAX_SAMPLES, check_choice
 from neurotrace.evaluate import run_seed
 
@@ -232,8 +232,8 @@ def test_compare_has_a_row_per_registered_method_with_evaluates_numbers():
 def test_table_json_equals_evaluate_means_at_the_harness_settings():
     data = run_json("table")
     res = nt.evaluate()
-    assert data["settings"] == {"seeds": settings.SEEDS, "samples": settings.SAMPLES, "labels": "real",
-                                "strength": settings.STRENGTH, "level": "input"}
+    assert data["settings"] == {"seeds": claims.SEEDS, "samples": claims.SAMPLES, "labels": "real",
+                                "strength": claims.STRENGTH, "level": "input", "truth": "causal"}
     mean = res.mean()
     cells = {(c["method"], c["circuit"]): c["mean"] for c in data["cells"]}
     assert set(cells) == {(m, c) for m in res.methods for c in res.circuits}

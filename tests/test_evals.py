@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 import neurotrace as nt
-from evals import gate, harness, settings
+import neurotrace.claims  # noqa: F401  (nt.claims)
+from evals import gate, harness
+from neurotrace import claims
 from neurotrace._io import write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,10 +52,10 @@ def test_gate_flags_swapped_correlation_and_patching_rows(real_results, null_res
     bad = gate.failures(doctor(r, auroc), reference_only(null_results))
     # Correlation now recovers the confounder it should fall for; patching now falls for it.
     assert bad == [
-        f"correlation on confounded: 1.000 should fall below {settings.FALLS_BELOW} "
-        "(the regime is built to fool correlation)",
-        f"patching on confounded: 0.750 should be >= {settings.RECOVERS} "
-        "(the regime does not target patching)",
+        f"correlation on confounded at strength 1: 1.000 should fall below {claims.FOOLED_BELOW} "
+        "(the regime lists correlation in its fools)",
+        f"patching on confounded at strength 1: 0.750 should be >= {claims.HOLDS_AT} "
+        "(an unlisted failure: confounded's fools does not name patching)",
     ]
 
 
@@ -65,7 +67,7 @@ def test_gate_flags_one_line_per_failing_cell(real_results, null_results):
     bad = gate.failures(doctor(r, auroc), null_results)
     assert len(bad) == len(r.circuits)
     for line, circuit in zip(bad, r.circuits, strict=True):
-        assert line.startswith(f"integrated_gradients on {circuit}: 0.950 should be >= ")
+        assert line.startswith(f"integrated_gradients on {circuit} at strength 1: 0.950 should be >= ")
         assert "\n" not in line
 
 
@@ -75,7 +77,7 @@ def test_gate_flags_a_drifting_null(real_results, null_results):
     i, j = n.methods.index("gradient"), n.circuits.index("suppressor")
     auroc[i, j] += 0.1 - (auroc[i, j].mean() - 0.5)  # that cell's mean becomes exactly 0.6
     bad = gate.failures(real_results, doctor(n, auroc))
-    assert bad == [f"null gradient on suppressor: 0.600 is outside 0.5 ± {settings.NULL_TOLERANCE}"]
+    assert bad == [f"null gradient on suppressor: 0.600 is outside 0.5 ± {claims.NULL_TOLERANCE}"]
 
 
 def test_gate_flags_a_biased_random_baseline(real_results, null_results):
@@ -93,15 +95,17 @@ def test_gate_main_prints_fail_lines_and_exits_1(monkeypatch, capsys, real_resul
     auroc[real_results.methods.index("patching"), real_results.circuits.index("clean")] = 0.5
     monkeypatch.setattr(gate, "run", lambda: (doctor(real_results, auroc), null_results))
     monkeypatch.setattr(gate, "run_band", lambda: [real_results])  # the band is tested below
+    monkeypatch.setattr(gate, "run_hidden", harness.run_hidden)
     assert gate.main([]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"FAIL patching on clean: 0.500 should be >= {settings.RECOVERS} "
-                   "(the regime does not target patching)"]
+    assert out == [f"FAIL patching on clean at strength 1: 0.500 should be >= {claims.HOLDS_AT} "
+                   "(an unlisted failure: clean's fools does not name patching)"]
 
 
 def test_gate_main_passes_and_says_so(monkeypatch, capsys, real_results, null_results):
     monkeypatch.setattr(gate, "run", lambda: (real_results, null_results))
     monkeypatch.setattr(gate, "run_band", lambda: [real_results])
+    monkeypatch.setattr(gate, "run_hidden", harness.run_hidden)
     assert gate.main([]) == 0
     assert capsys.readouterr().out.startswith("gate passed:")
 
@@ -112,9 +116,9 @@ def test_gate_checks_every_strength_of_the_band(real_results, null_results):
     auroc[r.methods.index("gradient"), r.circuits.index("suppressor")] = 1.0  # not fooled at 1.5
     at_15 = dataclasses.replace(doctor(r, auroc), strength=1.5)
     bad = gate.failures(r, reference_only(null_results), band=[at_15])
-    assert bad == [f"gradient on suppressor at strength 1.5: 1.000 should fall below {settings.FALLS_BELOW} "
-                   "(the regime is built to fool gradient)"]
-    assert 1.0 in settings.BAND and min(settings.BAND) < 1.0 < max(settings.BAND)
+    assert bad == [f"gradient on suppressor at strength 1.5: 1.000 should fall below {claims.FOOLED_BELOW} "
+                   "(the regime lists gradient in its fools)"]
+    assert 1.0 in claims.BAND and min(claims.BAND) < 1.0 < max(claims.BAND)
 
 
 def test_python_m_evals_gate_exits_zero():
@@ -136,7 +140,7 @@ def cheap_extras(monkeypatch, real_results):
     """
     from neurotrace.sanity import randomization_check
 
-    hidden = nt.evaluate(level="hidden", seeds=2, samples=32)
+    hidden = tuple(nt.evaluate(level="hidden", truth=t, seeds=2, samples=32) for t in nt.HIDDEN_TRUTHS)
     sanity = randomization_check(seeds=1, samples=16)
     monkeypatch.setattr(harness, "run_hidden", lambda: hidden)
     monkeypatch.setattr(harness, "run_band", lambda: [real_results])
@@ -153,12 +157,13 @@ def test_harness_writes_every_table_and_the_settings(monkeypatch, tmp_path, real
     text = out.read_text(encoding="utf-8")
     assert text == harness.report(real_results, null_results, hidden=hidden, band=[real_results], sanity=sanity)
     assert [p.name for p in out.parent.iterdir()] == ["RESULTS.md"]  # no temp file left behind
-    assert f"{settings.SEEDS} seeds x {settings.SAMPLES} samples per circuit, decoy strength 1" in text
+    assert f"{claims.SEEDS} seeds x {claims.SAMPLES} samples per circuit, decoy strength 1" in text
     assert "## Real labels (mean ± standard error over seeds)" in text
     assert "## Real labels (mean ± standard deviation over seeds)" in text
-    assert f"## Scrambled-label null ({settings.NULL_SEEDS} seeds; mean ± standard error)" in text
+    assert f"## Scrambled-label null ({claims.NULL_SEEDS} seeds; mean ± standard error)" in text
     for table in (real_results.to_markdown(errors="sem"), real_results.to_markdown(errors="std"),
-                  null_results.to_markdown(errors="sem"), hidden.to_markdown(errors="sem"),
+                  null_results.to_markdown(errors="sem"), hidden[0].to_markdown(errors="sem"),
+                  hidden[1].to_markdown(errors="sem"), nt.claims.neuron_table(),
                   harness.band_table([real_results]), sanity.to_markdown()):
         assert table in text
     for name in [*nt.METHODS, *nt.CIRCUITS]:
@@ -195,12 +200,12 @@ def test_harness_run_uses_the_reference_settings(real_results, monkeypatch):
     harness.run()
     harness.run_band()
     assert calls == [
-        dict(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH),
-        dict(seeds=settings.NULL_SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH,
+        dict(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH),
+        dict(seeds=claims.NULL_SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH,
              labels="scrambled"),
-        *[dict(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=s) for s in settings.BAND],
+        *[dict(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=s) for s in (claims.CONTROL, *claims.BAND)],
     ]
-    assert settings.NULL_SEEDS >= 256
+    assert claims.NULL_SEEDS >= 256
 
 
 def test_write_text_atomic_replaces_whole_or_not_at_all(tmp_path):

@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import neurotrace as nt
-from evals import harness, settings
+from evals import harness
+from neurotrace import claims
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,7 +34,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_results_block_is_what_the_harness_computes_now():
-    real = nt.evaluate(seeds=settings.SEEDS, samples=settings.SAMPLES, strength=settings.STRENGTH)
+    real = nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH)
     assert harness.readme_block(real) in README, "stale README results: run python -m evals.harness"
 
 

@@ -1,0 +1,167 @@
+"""Calculations the book's figures and prose share: one computation behind each picture.
+
+A figure in :mod:`neurotrace.plots` draws what a function here returns, and the page's prose
+quotes the same return value (through :mod:`neurotrace.claims`), so a number under a figure
+and the number in the sentence beside it cannot disagree. numpy only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._rng import make_rng
+from .hidden import attribute_hidden, effect_units, task_units, unit_groups
+from .methods import abs_correlation, corrupted_values, patch_effects
+
+
+def default_data(circuit, samples: int = 512) -> np.ndarray:
+    """The samples ``evaluate`` draws for the circuit's seed: ``(samples, n_features)``."""
+    return circuit.sample(samples, make_rng("data", circuit.seed))
+
+
+# --- integrated gradients along one path ---------------------------------------------------------
+
+
+def path_integrals(circuit, x, baseline=None, steps: int = 512):
+    """The straight IG path from ``baseline`` to ``x`` and the running attributions along it.
+
+    Returns ``alphas (steps+1,)``, ``outputs (steps+1,)`` = f on the path, and ``running
+    (steps+1, n_features)``: feature j's integral of ``dy/dx_j (x_j - x'_j)`` from 0 to alpha
+    (trapezoid rule on the fine grid), so ``running[-1]`` is IG(x) and each row sums to
+    ``f(path) - f(baseline)`` up to the quadrature error.
+    """
+    x = np.asarray(x, dtype=float)
+    base = np.zeros_like(x) if baseline is None else np.asarray(baseline, dtype=float)
+    alphas = np.linspace(0.0, 1.0, steps + 1)
+    path = base + alphas[:, None] * (x - base)
+    outputs = circuit.forward(path)
+    slope = circuit.gradient(path) * (x - base)  # d f(path(alpha)) / d alpha, per feature
+    pieces = 0.5 * (slope[1:] + slope[:-1]) * np.diff(alphas)[:, None]
+    running = np.vstack([np.zeros((1, len(x))), np.cumsum(pieces, axis=0)])
+    return alphas, outputs, running
+
+
+def steepest_feature(circuit, mask) -> int:
+    """The feature of ``mask`` with the largest weight into the network (norm of its column of W)."""
+    weight = np.linalg.norm(circuit.W, axis=0)
+    candidates = np.flatnonzero(mask)
+    return int(candidates[np.argmax(weight[candidates])])
+
+
+# --- the regimes' pictures ---------------------------------------------------------------------------
+
+
+def confounded_picture(circuit, X=None) -> dict:
+    """What the confounded regime's mechanism figure shows, on the data ``X`` (default: evaluate's).
+
+    The decoy with the highest ``|corr(x_j, y)|`` and the causal feature with the highest --
+    the same numbers the ``correlation`` method gives them -- and the largest weight from any
+    decoy into the network (0: the network never reads them).
+    """
+    X = default_data(circuit) if X is None else np.asarray(X, dtype=float)
+    corr = abs_correlation(X, circuit.forward(X))
+    causal, decoys = np.flatnonzero(circuit.causal), np.flatnonzero(circuit.decoy)
+    j_causal = int(causal[np.argmax(corr[causal])])
+    j_decoy = int(decoys[np.argmax(corr[decoys])]) if len(decoys) else None
+    return {
+        "causal": j_causal, "causal_corr": float(corr[j_causal]),
+        "decoy": j_decoy, "decoy_corr": float(corr[j_decoy]) if j_decoy is not None else 0.0,
+        "decoy_weight": float(np.abs(circuit.W[:, circuit.decoy]).max()) if len(decoys) else 0.0,
+    }
+
+
+def suppressor_picture(circuit, x=None, *, feature: int | None = None) -> dict:
+    """What the suppressor's mechanism figure shows: one decoy swept across its range at input ``x``.
+
+    ``x`` defaults to all ones, ``feature`` to the first decoy. Returns the sweep (``grid``,
+    ``outputs``), the steepest slope along it, the decoy's net change from 0 to ``x_j``, the IG
+    path (``alphas``, ``running``) and its end values for the decoy and for the causal feature
+    with the largest weight.
+    """
+    x = np.ones(circuit.n_features) if x is None else np.asarray(x, dtype=float)
+    j = int(np.flatnonzero(circuit.decoy)[0]) if feature is None else int(feature)
+    grid = np.linspace(-2.5, 2.5, 4001)
+    along = np.tile(x, (len(grid), 1))
+    along[:, j] = grid
+    outputs = circuit.forward(along)
+    slope = np.abs(circuit.gradient(along)[:, j])
+    x_base = x.copy()
+    x_base[j] = 0.0
+    alphas, path_outputs, running = path_integrals(circuit, x)
+    j_causal = steepest_feature(circuit, circuit.causal)
+    return {
+        "x": x, "decoy": j, "causal": j_causal, "grid": grid, "outputs": outputs,
+        "steepest_slope": float(slope.max()),
+        "net_change": float(circuit.forward(x[None])[0] - circuit.forward(x_base[None])[0]),
+        "alphas": alphas, "path_outputs": path_outputs, "running": running,
+        "ig_decoy": float(running[-1, j]), "ig_causal": float(running[-1, j_causal]),
+    }
+
+
+def switch_table(circuit, pair) -> np.ndarray:
+    """Output of ``circuit`` with only the switches ``pair = (a, b)`` set, everything else at the
+    reference 0: a ``(3, 3)`` table over ``x_a, x_b in (-1, 0, +1)`` (0 = absent)."""
+    values = np.array([-1.0, 0.0, 1.0])
+    X = np.zeros((9, circuit.n_features))
+    X[:, pair[0]] = np.repeat(values, 3)
+    X[:, pair[1]] = np.tile(values, 3)
+    return circuit.forward(X).reshape(3, 3)
+
+
+def switch_pairs(circuit) -> list[tuple[int, int]]:
+    """The causal features in consecutive pairs ``[(f0, f1), (f2, f3)]``: the switch regimes' gates."""
+    causal = np.flatnonzero(circuit.causal)
+    return [(int(causal[i]), int(causal[i + 1])) for i in range(0, len(causal) - 1, 2)]
+
+
+# --- attribution patching: a patch vs its first-order estimate ----------------------------------------
+
+
+def resample_patches(circuit, X, seed: int | None = None) -> np.ndarray:
+    """The values a resample patch moves each feature to, ``(n, n_features)``: the draw
+    ``evaluate`` gives ``attribution_patching`` at ``seed`` (default: the circuit's seed)."""
+    seed = circuit.seed if seed is None else seed
+    return np.asarray(corrupted_values(X, "resample", make_rng("method", "attribution_patching", seed)))
+
+
+def first_order_patches(circuit, X, X_patch):
+    """Each patch's exact effect and its first-order estimate: two ``(n, n_features)`` arrays.
+
+    ``exact[i, j] = f(x_i with x_ij := X_patch[i, j]) - f(x_i)`` (what noising patching
+    averages, as ``|.|``); ``estimate[i, j] = dy/dx_j(x_i) (X_patch[i, j] - x_ij)`` (what
+    attribution patching averages). They agree when f is close to linear in x_j over the patch.
+    """
+    X = np.asarray(X, dtype=float)
+    X_patch = np.asarray(X_patch, dtype=float)
+    return patch_effects(circuit, X, X_patch), circuit.gradient(X) * (X_patch - X)
+
+
+def first_order_error(exact, estimate) -> np.ndarray:
+    """Per feature, ``mean |estimate - exact| / mean |exact|`` over the samples: ``(n_features,)``.
+
+    0 = the first-order estimate is exact; 1 = it is off by as much as the effect itself. NaN
+    for a feature whose patches change nothing.
+    """
+    size = np.abs(exact).mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(size > 0, np.abs(estimate - exact).mean(axis=0) / size, np.nan)
+
+
+# --- hidden units: one at a time, or with the units that read the same inputs -------------------------
+
+
+def unit_effects(circuit, X=None) -> dict:
+    """Per hidden unit, the two hidden truths and the two patching scores: arrays ``(n_hidden,)``.
+
+    ``task``, ``effect``: the masks of :mod:`neurotrace.hidden`; ``single``: single-unit
+    patching; ``joint``: joint patching (the unit's group, patched together); ``group``: the
+    group id. The scores use ``evaluate``'s data and method streams for the circuit's seed, so
+    they equal the neuron-level table's importances.
+    """
+    X = default_data(circuit) if X is None else np.asarray(X, dtype=float)
+    seed = circuit.seed
+    return {
+        "task": task_units(circuit), "effect": effect_units(circuit), "group": unit_groups(circuit),
+        "single": attribute_hidden("patching", circuit, X, rng=make_rng("method", "patching", seed)),
+        "joint": attribute_hidden("joint_patching", circuit, X, rng=make_rng("method", "joint_patching", seed)),
+    }

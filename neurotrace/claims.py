@@ -1,0 +1,725 @@
+"""The book's claims: the thresholds, written once, and the facts each page states.
+
+Every sentence the book repeats -- a method "holds", "is fooled", "fails only where a regime
+lists it", "strength 0 is a control" -- is a function here, computed from ``evaluate`` /
+``sweep`` results. A page calls one function, gets :class:`Facts` (the numbers its prose
+quotes and the claims those numbers support), and publishes them; ``python -m evals.gate``
+and the tests call the same functions, so a claim that stops being true fails the tests,
+not only the book build.
+
+The thresholds:
+
+- ``HOLDS_AT``: a method *holds* (recovers the circuit) when its mean AUROC is at least this.
+- ``FOOLED_BELOW``: a method *is fooled* when its mean AUROC falls below this.
+- ``CONTROL``: the control strength; there every method but the random baseline holds.
+- ``BAND``: the strengths at which a regime's ``fools`` must be exactly the methods that fail.
+- ``NULL_TOLERANCE``, ``RANDOM_SE``: the scrambled-label null and the random baseline's bars.
+
+numpy only (``Facts.publish`` imports myst-nb's ``glue`` when a book page calls it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._checks import check_choice
+from ._rng import make_rng
+from .analysis import confounded_picture, default_data, suppressor_picture, switch_pairs, switch_table, unit_effects
+from .circuits import AND_THRESHOLD, CIRCUITS, SWITCH_CONTROL_GAIN, SWITCH_GAIN, make_circuit
+from .methods import METHODS, attribute, integrated_gradients
+
+HOLDS_AT = 0.99
+FOOLED_BELOW = 0.9
+CONTROL = 0.0
+BAND = (0.75, 1.0, 1.5)
+NULL_TOLERANCE = 0.05  # every scrambled-label cell within 0.5 +/- this
+RANDOM_SE = 3.0  # the random baseline within this many standard errors of 0.5
+
+# The reference settings: the seed README's 16 seeds x 512 samples at the tuned strength 1.
+SEEDS = 16
+SAMPLES = 512
+STRENGTH = 1.0
+NULL_SEEDS = 256  # a null cell's sd is ~0.18/sqrt(256) = 0.011, so 0.5 +/- 0.05 is > 4 sd
+SWEEP_SEEDS = 8  # seeds per point of a page's AUROC-vs-strength figure
+IG_FAR = (2.5, 3.0)  # strengths beyond the book's grid where 64 Gauss-Legendre nodes break
+
+
+class ClaimError(AssertionError):
+    """A sentence the book would state is false for the numbers computed."""
+
+
+def _plain(value):
+    """A plain Python value for glue and f-strings (numpy scalars print as ``np.float64(...)``)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The numbers a page quotes (``values``: name -> plain Python value) and the claims they
+    support (``claims``: sentence -> bool). ``facts["name"]`` reads a value; ``a | b`` merges."""
+
+    values: dict = field(default_factory=dict)
+    claims: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "values", {k: _plain(v) for k, v in self.values.items()})
+        object.__setattr__(self, "claims", {k: bool(v) for k, v in self.claims.items()})
+
+    def __getitem__(self, name):
+        return self.values[name]
+
+    def __or__(self, other: Facts) -> Facts:
+        return Facts({**self.values, **other.values}, {**self.claims, **other.claims})
+
+    def failed(self) -> list[str]:
+        """The claims that do not hold (empty when every sentence is true)."""
+        return [sentence for sentence, ok in self.claims.items() if not ok]
+
+    def check(self) -> Facts:
+        """Raise :class:`ClaimError` naming every false claim; return ``self`` when all hold."""
+        bad = self.failed()
+        if bad:
+            raise ClaimError(f"{len(bad)} claim(s) do not hold: " + "; ".join(bad))
+        return self
+
+    def publish(self) -> Facts:
+        """Check every claim, then glue every value for the page's prose (``{glue:text}`name```)."""
+        from myst_nb import glue
+
+        self.check()
+        for name, value in self.values.items():
+            glue(name, value, display=False)
+        return self
+
+
+# --- verdicts and expectations ------------------------------------------------------------------
+
+
+def verdict(mean: float) -> str:
+    """``"holds"`` (>= HOLDS_AT), ``"fooled"`` (< FOOLED_BELOW), or ``"between"``."""
+    if mean >= HOLDS_AT:
+        return "holds"
+    return "fooled" if mean < FOOLED_BELOW else "between"
+
+
+def expectation(regime: str, method: str, family: str, strength: float) -> str | None:
+    """What the book claims for one cell: ``"holds"``, ``"fooled"``, ``"chance"`` or ``None``.
+
+    The random baseline is at chance everywhere. At the control strength every other method
+    holds. At the strengths of ``BAND`` a method is fooled exactly when the regime's ``fools``
+    lists it. Elsewhere (the rise between control and band) the book claims nothing.
+    """
+    if family == "baseline":
+        return "chance"
+    if strength == CONTROL:
+        return "holds"
+    if strength in BAND:
+        return "fooled" if method in CIRCUITS[regime].fools else "holds"
+    return None
+
+
+def cell_failures(results, where: str = "") -> list[str]:
+    """One line per (method, regime) cell of ``results`` that breaks its :func:`expectation`."""
+    out = []
+    mean, sem = results.mean(), results.sem()
+    families = results.families or tuple(METHODS[m].family for m in results.methods)
+    at = where or f" at strength {results.strength:g}"
+    for j, regime in enumerate(results.circuits):
+        for i, method in enumerate(results.methods):
+            m, cell = float(mean[i, j]), f"{method} on {regime}{at}"
+            expected = expectation(regime, method, families[i], results.strength)
+            if expected == "chance":
+                if abs(m - 0.5) > RANDOM_SE * max(float(sem[i, j]), 1e-12):
+                    out.append(f"{cell}: {m:.3f} is more than {RANDOM_SE:g} SE ({sem[i, j]:.3f}) from chance 0.5")
+            elif expected == "fooled" and not m < FOOLED_BELOW:
+                out.append(f"{cell}: {m:.3f} should fall below {FOOLED_BELOW} "
+                           f"(the regime lists {method} in its fools)")
+            elif expected == "holds" and not m >= HOLDS_AT:
+                if results.strength == CONTROL:
+                    why = "strength 0 is the control: every method should recover the circuit"
+                elif m < FOOLED_BELOW:
+                    why = f"an unlisted failure: {regime}'s fools does not name {method}"
+                else:
+                    why = f"{regime} does not target {method}"
+                out.append(f"{cell}: {m:.3f} should be >= {HOLDS_AT} ({why})")
+    return out
+
+
+def null_failures(null) -> list[str]:
+    """One line per scrambled-label cell outside ``0.5 +/- NULL_TOLERANCE``."""
+    mean = null.mean()
+    return [f"null {null.methods[i]} on {null.circuits[j]}: {mean[i, j]:.3f} is outside 0.5 ± {NULL_TOLERANCE}"
+            for i, j in zip(*np.nonzero(np.abs(mean - 0.5) > NULL_TOLERANCE), strict=True)]
+
+
+def fooled_where(results) -> dict:
+    """``{method: (regimes where its mean falls below FOOLED_BELOW)}`` for every method of ``results``."""
+    mean = results.mean()
+    return {m: tuple(c for j, c in enumerate(results.circuits) if mean[i, j] < FOOLED_BELOW)
+            for i, m in enumerate(results.methods)}
+
+
+def listed_where(method: str, regimes) -> tuple:
+    """The regimes (of ``regimes``) whose ``fools`` lists ``method``."""
+    return tuple(r for r in regimes if method in CIRCUITS[r].fools)
+
+
+# --- why a method fails where it fails ----------------------------------------------------------------
+
+
+def _ig_quadrature(circuit, X, scores):
+    """IG's failure is quadrature error if the closed-form rule recovers what 64 nodes miss."""
+    exact = integrated_gradients(circuit, X, rule="exact")
+    exact_auroc = _auroc(np.abs(exact).mean(axis=0), circuit.causal)
+    if exact_auroc >= HOLDS_AT:
+        return (f"quadrature error, not the decoy: the gates are too narrow for 64 Gauss-Legendre nodes; "
+                f"the exact rule scores {exact_auroc:.2f}")
+    return None
+
+
+# method -> diagnosis(circuit, X, scores) -> reason or None, for failures a regime does not list.
+DIAGNOSES = {"integrated_gradients": _ig_quadrature}
+
+
+def _auroc(scores, mask):
+    from .scoring import auroc
+
+    return auroc(scores, mask)
+
+
+def explain(regime: str, method: str, strength: float, *, seed: int = 0, samples: int = SAMPLES) -> str:
+    """Why ``method`` falls below ``FOOLED_BELOW`` on ``regime`` at ``strength`` (seed ``seed``).
+
+    The regime's own reason when its ``fools`` lists the method (from the strength the
+    failure starts); else a diagnosis computed on the same circuit and data (IG's quadrature
+    error); else says plainly that the failure is not explained. Displays that show a failure
+    show this sentence with it.
+    """
+    check_choice(regime, CIRCUITS, "circuit")
+    if method in CIRCUITS[regime].fools:
+        return CIRCUITS[regime].fools[method]
+    if method in DIAGNOSES:
+        circuit = make_circuit(regime, strength=strength, seed=seed)
+        X = circuit.sample(samples, make_rng("data", seed))
+        scores = attribute(method, circuit, X, rng=make_rng("method", method, seed))
+        reason = DIAGNOSES[method](circuit, X, scores)
+        if reason:
+            return reason
+    return f"not a failure {regime} is built to cause, and no diagnosis explains it"
+
+
+# --- the pages' facts ----------------------------------------------------------------------------------
+
+
+def _index(results, regime):
+    return results.circuits.index(check_choice(regime, results.circuits, "circuit"))
+
+
+def _features(indices) -> str:
+    return ", ".join(f"f{int(j)}" for j in indices)
+
+
+def _cell_claims(results, regime) -> dict:
+    """One claim per method of ``results`` on ``regime``: the verdict its expectation states."""
+    j = _index(results, regime)
+    mean = results.mean()[:, j]
+    families = results.families or tuple(METHODS[m].family for m in results.methods)
+    claims = {}
+    for i, method in enumerate(results.methods):
+        expected = expectation(regime, method, families[i], results.strength)
+        if expected in ("holds", "fooled"):
+            claims[f"{method} {expected} on {regime} at strength {results.strength:g} "
+                   f"(mean AUROC {mean[i]:.3f})"] = verdict(mean[i]) == expected
+    return claims
+
+
+def _outrank_every_seed(results, regime, method, high, low) -> bool:
+    """Under ``method``, on every seed, every feature of ``high`` scores above every one of ``low``."""
+    scores = results.importances[results.methods.index(method), _index(results, regime)]
+    return bool(np.all(scores[:, high].min(axis=1) > scores[:, low].max(axis=1)))
+
+
+def regime_page(regime: str, results, first_seed) -> Facts:
+    """The facts a regime page states, from ``evaluate(circuits=regime)`` (``results``) and the
+    one-seed snapshot it draws (``first_seed``: ``evaluate(..., seeds=1)`` at the same strength).
+
+    Values: every method's mean and standard error (``auroc_<method>``, ``sem_<method>``), the
+    settings, feature counts, the fooled methods, and the regime's own story (``STORIES``).
+    Claims: every method's verdict, and the story's.
+    """
+    j = _index(results, regime)
+    circuit = make_circuit(regime, strength=results.strength, seed=0)
+    mean, sem = results.mean()[:, j], results.sem()[:, j]
+    n_causal, n_decoy = int(circuit.causal.sum()), int(circuit.decoy.sum())
+    values = {
+        "seeds": results.seeds, "samples": results.samples, "n_features": circuit.n_features,
+        "n_causal": n_causal, "n_decoy": n_decoy, "n_other": circuit.n_features - n_causal,
+        "fooled": ", ".join(m for m in results.methods if m in circuit.fools) or "none",
+        "target": CIRCUITS[regime].target or "none",
+        "holds_at": HOLDS_AT, "fooled_below": FOOLED_BELOW,
+    }
+    for i, method in enumerate(results.methods):
+        values[f"auroc_{method}"] = float(mean[i])
+        values[f"sem_{method}"] = float(sem[i])
+    if n_decoy:
+        # Every decoy above every causal feature, everything else in order: n_decoy x n_causal pairs lost.
+        values["decoys_on_top_auroc"] = 1 - n_decoy * n_causal / (n_causal * (circuit.n_features - n_causal))
+    facts = Facts(values, _cell_claims(results, regime))
+    story = STORIES.get(regime)
+    return facts | story(circuit, results, first_seed) if story else facts
+
+
+def _first_seed_scores(first_seed, method):
+    return first_seed.importances[first_seed.methods.index(method), 0, 0]
+
+
+def _clean_story(circuit, results, first_seed) -> Facts:
+    j = _index(results, "clean")
+    per_seed = results.auroc[:, j]
+    families = results.families or tuple(METHODS[m].family for m in results.methods)
+    honest = [i for i, family in enumerate(families) if family != "baseline"]
+    return Facts({}, {
+        "every method but the random baseline recovers the circuit on every seed":
+            bool(np.all(per_seed[honest] >= HOLDS_AT)),
+    })
+
+
+def _confounded_story(circuit, results, first_seed) -> Facts:
+    picture = confounded_picture(circuit)
+    corr = _first_seed_scores(first_seed, "correlation")
+    return Facts({
+        "decoy_feature": f"f{picture['decoy']}", "causal_feature": f"f{picture['causal']}",
+        "decoy_corr": picture["decoy_corr"], "causal_corr": picture["causal_corr"],
+        "decoy_weight": picture["decoy_weight"],
+    }, {
+        "the decoy correlates with the output more than the best causal feature (seed 0)":
+            picture["decoy_corr"] > picture["causal_corr"],
+        "the figure's correlations are the correlation method's scores":
+            np.isclose(picture["decoy_corr"], corr[picture["decoy"]])
+            and np.isclose(picture["causal_corr"], corr[picture["causal"]]),
+        "no decoy has any weight into the network": picture["decoy_weight"] == 0.0,
+        "under correlation every decoy outranks every causal feature on every seed":
+            _outrank_every_seed(results, "confounded", "correlation", circuit.decoy, circuit.causal),
+    })
+
+
+def _suppressor_story(circuit, results, first_seed) -> Facts:
+    grad = _first_seed_scores(first_seed, "gradient")
+    patch = _first_seed_scores(first_seed, "patching")
+    picture = suppressor_picture(circuit)
+    fooled = [m for m in results.methods if m in circuit.fools]
+    claims = {
+        "gradient gives a decoy a larger mean slope than any causal feature (seed 0)":
+            grad[circuit.decoy].max() > grad[circuit.causal].max(),
+        "patching gives every decoy less than the weakest causal feature (seed 0)":
+            patch[circuit.decoy].max() < patch[circuit.causal].min(),
+        "along the figure's IG path the decoy's integral ends nearer 0 than the causal feature's":
+            abs(picture["ig_decoy"]) < abs(picture["ig_causal"]),
+    }
+    for method in fooled:
+        claims[f"under {method} every decoy outranks every causal feature on every seed"] = \
+            _outrank_every_seed(results, "suppressor", method, circuit.decoy, circuit.causal)
+    return Facts({
+        "decoy_grad": float(grad[circuit.decoy].max()), "causal_grad": float(grad[circuit.causal].max()),
+        "decoy_patch": float(patch[circuit.decoy].max()), "causal_patch": float(patch[circuit.causal].min()),
+        "mechanism_decoy": f"f{picture['decoy']}", "mechanism_causal": f"f{picture['causal']}",
+        "steepest_slope": picture["steepest_slope"], "net_change": picture["net_change"],
+        "ig_decoy": picture["ig_decoy"], "ig_causal": picture["ig_causal"],
+    }, claims)
+
+
+def _saturation_claims(results, regime) -> dict:
+    """The slope-based methods a switch regime lists score every feature exactly 0 on every seed."""
+    j = _index(results, regime)
+    claims = {}
+    for method in ("gradient", "input_x_gradient", "attribution_patching", "smoothgrad"):
+        if method in CIRCUITS[regime].fools and method in results.methods:
+            scores = results.importances[results.methods.index(method), j]
+            claims[f"{method} scores every feature exactly 0 on every seed of {regime} (saturation)"] = \
+                bool(np.all(scores == 0.0))
+    return claims
+
+
+def _switch_values(regime) -> dict:
+    return {"gain": SWITCH_GAIN, "control_gain": SWITCH_CONTROL_GAIN, "complete": CIRCUITS[regime].complete}
+
+
+def _redundant_story(circuit, results, first_seed) -> Facts:
+    pairs = switch_pairs(circuit)
+    primaries, backups = [a for a, _ in pairs], [b for _, b in pairs]
+    noising = _first_seed_scores(first_seed, "patching")
+    denoising = _first_seed_scores(first_seed, "denoising_patching")
+    shapley = _first_seed_scores(first_seed, "shapley")
+    j = _index(results, "redundant")
+    seeds_noising = results.importances[results.methods.index("patching"), j]
+    n_causal = int(circuit.causal.sum())
+    tie_auroc = 1 - 0.5 * len(backups) / n_causal
+    table = switch_table(circuit, pairs[0])
+    claims = {
+        "noising patching scores the backups exactly 0, like the noise, on every seed":
+            bool(np.all(seeds_noising[:, backups] == 0.0) and np.all(seeds_noising[:, ~circuit.causal] == 0.0)),
+        "noising patching scores every primary above 0 on every seed": bool(np.all(seeds_noising[:, primaries] > 0)),
+        "noising patching's AUROC is the tie value 1 - 1/2 x backups/causal on every seed":
+            bool(np.allclose(results.cell("patching", "redundant"), tie_auroc)),
+        "restoring a backup alone moves the output (seed 0)": denoising[backups].min() > 0,
+        "with the primary present the backup does not change the gate's output":
+            bool(np.all(table[0] == table[0, 0]) and np.all(table[2] == table[2, 0])),
+        "with the primary absent the backup alone sets the output": table[1, 1] == 0.0 and table[1, 0] != 0.0,
+    } | _saturation_claims(results, "redundant")
+    return Facts({
+        "backups": _features(backups), "primaries": _features(primaries), "n_backups": len(backups),
+        "backup_noising": float(noising[backups].max()), "primary_noising": float(noising[primaries].min()),
+        "backup_denoising": float(denoising[backups].min()), "backup_shapley": float(shapley[backups].min()),
+        "noising_tie_auroc": tie_auroc,
+    } | _switch_values("redundant"), claims)
+
+
+def _interaction_story(circuit, results, first_seed) -> Facts:
+    pairs = switch_pairs(circuit)
+    noising = _first_seed_scores(first_seed, "patching")
+    denoising = _first_seed_scores(first_seed, "denoising_patching")
+    shapley = _first_seed_scores(first_seed, "shapley")
+    j = _index(results, "interaction")
+    seeds_denoising = results.importances[results.methods.index("denoising_patching"), j]
+    table = switch_table(circuit, pairs[0])
+    corners = np.zeros((3, 3), dtype=bool)
+    corners[0, 0] = corners[2, 2] = True
+    claims = {
+        "restoring any single feature changes the output by exactly 0, on every seed":
+            bool(np.all(seeds_denoising == 0.0)),
+        "knocking out any causal feature moves the output (seed 0)": noising[circuit.causal].min() > 0,
+        "the pair moves the output only where its two switches agree":
+            bool(np.all(table[~corners] == 0.0) and np.all(table[corners] != 0.0)),
+        "both at -1 drives the output exactly opposite to both at +1": table[0, 0] == -table[2, 2],
+    } | _saturation_claims(results, "interaction")
+    a, b = pairs[0]
+    return Facts({
+        "causal_noising": float(noising[circuit.causal].min()),
+        "causal_denoising": float(denoising[circuit.causal].max()),
+        "causal_shapley": float(shapley[circuit.causal].min()),
+        "threshold": AND_THRESHOLD, "pair": _features(pairs[0]), "pair_a": f"f{a}", "pair_b": f"f{b}",
+        "both_plus": float(table[2, 2]), "both_minus": float(table[0, 0]),
+    } | _switch_values("interaction"), claims)
+
+
+STORIES = {
+    "clean": _clean_story, "confounded": _confounded_story, "suppressor": _suppressor_story,
+    "redundant": _redundant_story, "interaction": _interaction_story,
+}
+"""Regime -> its page's own facts ``(circuit, results, first_seed) -> Facts`` (a new regime adds one)."""
+
+
+def phase(sweep) -> Facts:
+    """The facts of a regime's AUROC-vs-strength figure (``nt.sweep``).
+
+    Values: ``target`` (the regime's target), ``holds_until`` (the last strength up to which
+    it holds), ``breaks_at`` (the first from which it stays fooled), ``sweep_seeds``,
+    ``sweep_top``. Claims: every method but the baseline holds at the control strength, the
+    target holds then breaks, and every method the regime does not list holds at every
+    strength of ``BAND`` on the grid.
+    """
+    regime = CIRCUITS[sweep.circuit]
+    mean, grid = sweep.mean(), sweep.strengths
+    claims = {}
+    families = [METHODS[m].family if m in METHODS else "?" for m in sweep.methods]
+    if CONTROL in grid:
+        k = int(np.flatnonzero(grid == CONTROL)[0])
+        for i, method in enumerate(sweep.methods):
+            if families[i] != "baseline":
+                claims[f"{method} holds at the control strength 0 of {sweep.circuit}"] = mean[i, k] >= HOLDS_AT
+    in_band = np.isin(grid, BAND)
+    for i, method in enumerate(sweep.methods):
+        if families[i] != "baseline" and method not in regime.fools and in_band.any():
+            claims[f"{method} holds at every band strength of {sweep.circuit}"] = \
+                bool(mean[i, in_band].min() >= HOLDS_AT)
+    values = {"sweep_seeds": sweep.seeds, "sweep_top": float(grid.max()), "fooled_below": FOOLED_BELOW,
+              "holds_at": HOLDS_AT}
+    if regime.target and regime.target in sweep.methods:
+        curve = sweep.curve(regime.target)
+        holding = np.flatnonzero(np.minimum.accumulate(curve >= HOLDS_AT))  # holds from the control on
+        broken = np.flatnonzero(np.minimum.accumulate((curve < FOOLED_BELOW)[::-1])[::-1])  # fooled to the top
+        claims[f"{regime.target} holds at the control and stays fooled from some strength on"] = \
+            len(holding) > 0 and len(broken) > 0
+        values["target"] = regime.target
+        values["holds_until"] = float(grid[holding[-1]]) if len(holding) else float("nan")
+        values["breaks_at"] = float(grid[broken[0]]) if len(broken) else float("nan")
+    return Facts(values, claims)
+
+
+# --- the whole table: the intro and the results page ----------------------------------------------------
+
+
+def _mean(results, method, regime) -> float:
+    return float(results.cell(method, regime).mean())
+
+
+def table_facts(results) -> Facts:
+    """The full table's facts (``evaluate()`` at the reference settings): every cell as
+    ``auroc_<method>_<regime>``, where each method is fooled, and the claims the intro and the
+    results page make about it.
+
+    Claims: every cell meets its expectation (no unlisted failure); each dissociation the book
+    states; the double dissociation of the two proxies (correlation holds on the suppressor,
+    gradient on the confounded regime); IG and Shapley hold everywhere.
+    """
+    values = {"seeds": results.seeds, "samples": results.samples, "n_methods": len(results.methods),
+              "n_regimes": len(results.circuits), "holds_at": HOLDS_AT, "fooled_below": FOOLED_BELOW}
+    for method in results.methods:
+        for regime in results.circuits:
+            values[f"auroc_{method}_{regime}"] = _mean(results, method, regime)
+    where = fooled_where(results)
+    for method, regimes in where.items():
+        values[f"fooled_{method}"] = ", ".join(regimes) or "nowhere"
+        values[f"n_fooled_{method}"] = len(regimes)
+
+    def holds(method, regime):
+        return verdict(_mean(results, method, regime)) == "holds"
+
+    def fooled(method, regime):
+        return verdict(_mean(results, method, regime)) == "fooled"
+
+    bad = cell_failures(results)
+    claims = {"every cell meets its expectation: a method fails exactly where a regime lists it"
+              + (f" ({'; '.join(bad)})" if bad else ""): not bad}
+    # Each sentence the book states, where the table holds its methods and regimes.
+    sentences = [
+        ("confounding: correlation holds on clean, is fooled on confounded; patching holds there",
+         [("correlation", "clean", holds), ("correlation", "confounded", fooled), ("patching", "confounded", holds)]),
+        ("saturation: gradient holds on clean, is fooled on the suppressor; IG and patching hold there",
+         [("gradient", "clean", holds), ("gradient", "suppressor", fooled),
+          ("integrated_gradients", "suppressor", holds), ("patching", "suppressor", holds)]),
+        ("necessity vs sufficiency: noising is fooled on redundant where denoising holds, and the reverse on "
+         "interaction; Shapley holds on both",
+         [("patching", "redundant", fooled), ("denoising_patching", "redundant", holds),
+          ("denoising_patching", "interaction", fooled), ("patching", "interaction", holds),
+          ("shapley", "redundant", holds), ("shapley", "interaction", holds)]),
+        ("double dissociation: correlation holds on the suppressor and gradient on the confounded regime",
+         [("correlation", "suppressor", holds), ("gradient", "confounded", holds)]),
+    ]
+    for sentence, cells in sentences:
+        if all(m in results.methods and r in results.circuits for m, r, _ in cells):
+            claims[sentence] = all(test(m, r) for m, r, test in cells)
+    robust = [m for m in ("integrated_gradients", "shapley") if m in results.methods]
+    if robust:
+        values["ig_shapley_min"] = min(_mean(results, m, r) for m in robust for r in results.circuits)
+        claims[f"{' and '.join(robust)} hold on every regime"] = values["ig_shapley_min"] >= HOLDS_AT
+    return Facts(values, claims)
+
+
+def controls(results) -> Facts:
+    """Strength 0 on every regime (``evaluate(strength=0)``): the controls.
+
+    Values: the lowest control mean of any non-baseline method (``control_min``) and the
+    regimes whose strength-0 network is exactly the clean one (``same_as_clean``). Claims:
+    every method but the baseline holds on every regime at strength 0.
+    """
+    if results.strength != CONTROL:
+        raise ValueError(f"controls needs results at strength {CONTROL:g} (got {results.strength:g})")
+    families = results.families or tuple(METHODS[m].family for m in results.methods)
+    honest = [i for i, family in enumerate(families) if family != "baseline"]
+    clean = make_circuit("clean")
+    X = default_data(clean)
+    same = []
+    for regime in results.circuits:
+        c = make_circuit(regime, strength=CONTROL)
+        if (regime != "clean" and np.array_equal(c.mixing, clean.mixing) and np.array_equal(c.switches, clean.switches)
+                and np.array_equal(c.forward(X), clean.forward(X))):
+            same.append(regime)
+    bad = cell_failures(results)
+    return Facts({
+        "control_min": float(results.mean()[honest].min()), "same_as_clean": ", ".join(same),
+        "n_same_as_clean": len(same),
+    }, {"every method but the random baseline holds on every regime at strength 0"
+        + (f" ({'; '.join(bad)})" if bad else ""): not bad})
+
+
+def null_facts(null) -> Facts:
+    """The scrambled-label null: its range and the claim that every cell sits at chance."""
+    mean = null.mean()
+    return Facts({"null_seeds": null.seeds, "null_low": float(mean.min()), "null_high": float(mean.max()),
+                  "null_tolerance": NULL_TOLERANCE},
+                 {f"every scrambled-label cell lies within 0.5 ± {NULL_TOLERANCE}": not null_failures(null)})
+
+
+def switch_sweeps(sweeps: dict) -> Facts:
+    """The switch regimes' AUROC-vs-strength reading (``{regime: sweep}`` for redundant and interaction).
+
+    Values: the strength at which the gates are complete, the last grid strength before it,
+    and each target's AUROC at the top of the grid. Claims: each target holds up to the last
+    grid strength before the gate completes and is fooled from there on; IG and Shapley hold
+    at every strength.
+    """
+    values, claims = {}, {}
+    for regime, sweep in sweeps.items():
+        complete = CIRCUITS[regime].complete
+        grid, target = sweep.strengths, CIRCUITS[regime].target
+        before = grid < complete
+        curve = sweep.curve(target)
+        values[f"complete_{regime}"] = complete
+        values[f"before_{regime}"] = float(grid[before].max())
+        values[f"top_{target}_{regime}"] = float(curve[-1])
+        claims[f"{target} holds before {regime}'s gate is complete and is fooled from then on"] = \
+            bool(curve[before].min() >= HOLDS_AT and curve[~before].max() < FOOLED_BELOW)
+        for method in ("integrated_gradients", "shapley"):
+            claims[f"{method} holds at every strength of {regime}"] = bool(sweep.curve(method).min() >= HOLDS_AT)
+    return Facts(values, claims)
+
+
+def ig_quadrature(strengths=IG_FAR, *, seeds: int = SWEEP_SEEDS, samples: int = SAMPLES) -> Facts:
+    """IG on the suppressor beyond the book's grid: 64 Gauss-Legendre nodes against the exact rule.
+
+    Same circuits, data and streams as ``sweep``. Values ``ig_far_<k>``, ``ig64_far_<k>``,
+    ``igexact_far_<k>`` (k = 1, 2, ...). Claims: 64 nodes are fooled there, the exact rule holds.
+    """
+    values, claims = {}, {}
+    for k, strength in enumerate(strengths, start=1):
+        quadrature, exact = [], []
+        for seed in range(seeds):
+            c = make_circuit("suppressor", strength=strength, seed=seed)
+            X = c.sample(samples, make_rng("data", seed))
+            quadrature.append(_auroc(np.abs(integrated_gradients(c, X)).mean(axis=0), c.causal))
+            exact.append(_auroc(np.abs(integrated_gradients(c, X, rule="exact")).mean(axis=0), c.causal))
+        values[f"ig_far_{k}"], values[f"ig64_far_{k}"] = float(strength), float(np.mean(quadrature))
+        values[f"igexact_far_{k}"] = float(np.mean(exact))
+        claims[f"64-node IG is fooled on the suppressor at strength {strength:g}"] = np.mean(quadrature) < FOOLED_BELOW
+        claims[f"exact-rule IG holds on the suppressor at strength {strength:g}"] = np.mean(exact) >= HOLDS_AT
+    return Facts(values, claims)
+
+
+# --- the neuron level ----------------------------------------------------------------------------------
+
+
+SINGLE_UNIT_METHODS = ("gradient", "activation_x_gradient", "patching")  # each asks about one unit alone
+
+
+def unit_summary(regime: str, strength: float = STRENGTH, seed: int = 0) -> dict:
+    """How the hidden units of ``regime`` act, one at a time and in groups (seed ``seed``).
+
+    Counts: ``task`` (units in the task circuit), ``effect`` (units with an individual
+    effect), ``alone`` (units whose single patch moves the output), ``only_jointly`` (units
+    that move it only patched with their group), ``cancelling`` (groups of several units whose
+    joint patch moves the output less than any member's single patch), ``dead`` (units that
+    read a causal feature but have output weight 0).
+    """
+    circuit = make_circuit(regime, strength=strength, seed=seed)
+    u = unit_effects(circuit)
+    groups = u["group"]
+    cancelling = 0
+    for g in np.unique(groups):
+        members = groups == g
+        if members.sum() > 1 and u["joint"][members].max() < u["single"][members].min():
+            cancelling += 1
+    reads_causal = (circuit.W[:, circuit.causal] != 0).any(axis=1)
+    return {
+        "task": int(u["task"].sum()), "effect": int(u["effect"].sum()), "alone": int((u["single"] > 0).sum()),
+        "only_jointly": int(((u["single"] == 0) & (u["joint"] > 0)).sum()), "cancelling": cancelling,
+        "dead": int((reads_causal & (circuit.v == 0)).sum()),
+    }
+
+
+def neuron_table(regimes=None) -> str:
+    """A markdown table of :func:`unit_summary` for every regime (seed 0, strength 1)."""
+    regimes = tuple(CIRCUITS) if regimes is None else tuple(regimes)
+    heads = ("task circuit", "individual effect", "move y alone", "move y only jointly", "cancelling groups",
+             "dead (read a cause, weight 0)")
+    lines = ["| regime | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    for regime in regimes:
+        s = unit_summary(regime)
+        lines.append(f"| {regime} | {s['task']} | {s['effect']} | {s['alone']} | {s['only_jointly']} | "
+                     f"{s['cancelling']} | {s['dead']} |")
+    return "\n".join(lines)
+
+
+def neuron_facts(task, effect) -> Facts:
+    """The neuron level: the two hidden truths and where they part (``evaluate(level="hidden",
+    truth="task")`` and ``truth="effect"``).
+
+    Values: every cell as ``hidden_<method>_<regime>`` (task) and ``effect_<method>_<regime>``;
+    on the suppressor, seed 0, each gate's and each causal unit's single-unit patch, and each
+    gate pair's joint patch (``gate_single_low/high``, ``causal_single_low/high``,
+    ``pair_joint_low/high``). Claims: the truths part only where units cancel (the
+    suppressor); there each gate alone moves the output more than any causal unit while each
+    pair moves it less; the single-unit methods hold against the individual-effect truth and
+    score chance against the task circuit; joint patching holds against the task circuit on
+    every regime; on redundant and interaction every unit that moves the output does so alone.
+    """
+    values, claims = {}, {}
+    for results, prefix in ((task, "hidden"), (effect, "effect")):
+        for method in results.methods:
+            for regime in results.circuits:
+                values[f"{prefix}_{method}_{regime}"] = _mean(results, method, regime)
+    supp = make_circuit("suppressor")
+    u = unit_effects(supp)
+    gates = u["effect"] & ~u["task"]
+    pair_ids = np.unique(u["group"][gates])
+    pairs = np.array([u["joint"][u["group"] == g][0] for g in pair_ids])
+    values.update({
+        "n_gates": int(gates.sum()), "n_pairs": len(pair_ids),
+        "gate_single_low": float(u["single"][gates].min()), "gate_single_high": float(u["single"][gates].max()),
+        "causal_single_low": float(u["single"][u["task"]].min()),
+        "causal_single_high": float(u["single"][u["task"]].max()),
+        "pair_joint_low": float(pairs.min()), "pair_joint_high": float(pairs.max()),
+        "gate_v": float(np.abs(supp.v[gates]).min()), "causal_v_max": float(np.abs(supp.v[u["task"]]).max()),
+    })
+    parted = [r for r in CIRCUITS
+              if not np.array_equal(unit_effects(make_circuit(r))["task"], unit_effects(make_circuit(r))["effect"])]
+    values["truths_part_on"] = ", ".join(parted)
+    claims["the two hidden truths part only on the suppressor (seed 0)"] = parted == ["suppressor"]
+    claims["on the suppressor each gate alone moves the output more than any causal unit (seed 0)"] = \
+        u["single"][gates].min() > u["single"][u["task"]].max()
+    claims["patched with its partner, each gate pair moves it less than any causal unit (seed 0)"] = \
+        pairs.max() < u["joint"][u["task"]].min()
+    for method in SINGLE_UNIT_METHODS:
+        if method in task.methods and method in effect.methods:
+            claims[f"unit {method} holds against the individual-effect truth on every regime"] = \
+                min(_mean(effect, method, r) for r in effect.circuits) >= HOLDS_AT
+            claims[f"unit {method} scores chance against the task circuit on the suppressor"] = \
+                _mean(task, method, "suppressor") == 0.5
+    if "joint_patching" in task.methods:
+        claims["joint patching holds against the task circuit on every regime"] = \
+            min(_mean(task, "joint_patching", r) for r in task.circuits) >= HOLDS_AT
+    for regime in ("redundant", "interaction"):
+        s = unit_summary(regime)
+        values[f"dead_{regime}"] = s["dead"]
+        claims[f"on {regime} every unit that moves the output does so alone, none only jointly"] = \
+            s["only_jointly"] == 0 and s["alone"] == s["effect"] == s["task"]
+    return Facts(values, claims)
+
+
+# --- the parameter-randomisation sanity check -------------------------------------------------------
+
+
+def sanity_facts(check) -> Facts:
+    """The randomisation check's reading (``sanity.randomization_check``): values for the prose
+    and the claims it makes (every model-reading map changes; the random map does not)."""
+    k_v, k_W = check.layers.index("v"), check.layers.index("W")
+    rank_corr = np.nanmean(check.rank_corr, axis=(1, 3))  # (methods, layers)
+    after = check.auroc.mean(axis=(1, 3))
+    before = check.original.mean(axis=(1, 2))
+    family = np.array([METHODS[m].family for m in check.methods])
+    reads_model, causal = family != "baseline", family == "causal"
+    rnd = check.methods.index("random")
+    values = {
+        "sanity_seeds": check.seeds, "rc_W_max": float(rank_corr[reads_model, k_W].max()),
+        "auroc_W_min": float(after[reads_model, k_W].min()), "auroc_W_max": float(after[reads_model, k_W].max()),
+        "causal_before_min": float(before[causal].min()), "random_rc": float(rank_corr[rnd].min()),
+        "causal_v_low": float(after[causal, k_v].min()), "causal_v_high": float(after[causal, k_v].max()),
+        "causal_W_high": float(after[causal, k_W].max()),
+        "causal_rc_v_low": float(rank_corr[causal, k_v].min()), "causal_rc_v_high": float(rank_corr[causal, k_v].max()),
+    }
+    claims = {
+        "the random map is the same before and after": bool(np.all(check.rank_corr[rnd] == 1.0)),
+        "after W is re-drawn no model-reading map keeps a rank correlation of 0.3":
+            rank_corr[reads_model, k_W].max() < 0.3,
+        "after W is re-drawn every model-reading method's AUROC falls near chance (below 0.7)":
+            after[reads_model, k_W].max() < 0.7,
+        "re-drawing v alone leaves the causal methods more of the circuit than re-drawing W":
+            bool(np.all(after[causal, k_v] > after[causal, k_W])),
+        "re-drawing v alone changes every causal map (rank correlation below 1)":
+            bool(np.all(rank_corr[causal, k_v] < 1.0)),
+    }
+    return Facts(values, claims)
