@@ -429,7 +429,7 @@ CIRCUITS = {r.name: r for r in (
             "patching": "knocking out a backup while its primary is present changes nothing: a single "
                         "knockout tests necessity, and a backup is never necessary",
             "gradient": _SATURATED,
-            "input_x_gradient": _SATURATED + " (times the input)",
+            "input_x_gradient": "it multiplies the slope by the input, and " + _SATURATED,
             "smoothgrad": "the saturated gates sit far from their edges, beyond the reach of SmoothGrad's "
                           "noise: every slope it averages is 0",
             "attribution_patching": "its first-order estimate is the slope times the move, and " + _SATURATED,
@@ -445,7 +445,7 @@ CIRCUITS = {r.name: r for r in (
                                   "nothing: a single restore tests sufficiency, and half an AND is never "
                                   "sufficient",
             "gradient": _SATURATED,
-            "input_x_gradient": _SATURATED + " (times the input)",
+            "input_x_gradient": "it multiplies the slope by the input, and " + _SATURATED,
             "attribution_patching": "its first-order estimate is the slope times the move, and " + _SATURATED,
         },
         complete=SWITCH_COMPLETE,

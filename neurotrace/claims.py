@@ -212,6 +212,37 @@ def explain(regime: str, method: str, strength: float, *, seed: int = 0, samples
     return f"not a failure {regime} is built to cause, and no diagnosis explains it"
 
 
+# --- tables of what the registry claims ---------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def regime_table(*, links: bool = False) -> str:
+    """A markdown table of the registry: each regime, what it plants, every method it fools at
+    strength 1, and the strength from which it stops changing. Read from ``CIRCUITS``; nothing
+    is built. ``links``: link each name to its book page (``<name>.ipynb``)."""
+    lines = ["| regime | what it plants | fools at strength 1 | complete from |", "|---|---|---|---:|"]
+    for name, regime in CIRCUITS.items():
+        page = f"[{name}]({name}.ipynb)" if links else name
+        fools = ", ".join(f"`{m}`" for m in regime.fools) or "nothing (the control)"
+        complete = "—" if regime.complete is None else f"{regime.complete:g}"
+        lines.append(f"| {page} | {_md(regime.description)} | {fools} | {complete} |")
+    return "\n".join(lines)
+
+
+def why_table(regime: str, results) -> str:
+    """A markdown table of the methods ``regime`` fools: mean AUROC in ``results`` and the reason."""
+    j = _index(results, regime)
+    mean = results.mean()[:, j]
+    lines = ["| method | mean AUROC | why it fails here |", "|---|---:|---|"]
+    for i, method in enumerate(results.methods):
+        if method in CIRCUITS[regime].fools:
+            lines.append(f"| `{method}` | {mean[i]:.3f} | {_md(CIRCUITS[regime].fools[method])} |")
+    return "\n".join(lines)
+
+
 # --- the pages' facts ----------------------------------------------------------------------------------
 
 
