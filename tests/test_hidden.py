@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import neurotrace as nt
+from neurotrace import hidden
 from neurotrace.hidden import HIDDEN_METHODS
 
 
@@ -60,17 +61,101 @@ def test_unit_patching_resample_is_an_exact_forward_difference():
     np.testing.assert_allclose(fast, slow, atol=1e-12)
 
 
-def test_neuron_level_tells_a_different_story_on_the_suppressor():
-    hidden = nt.evaluate(circuits=["clean", "suppressor"], level="hidden", seeds=4)
+def test_the_truths_part_only_where_units_cancel():
+    # Both truths are computed from the weights; they differ on the suppressor only (the gate pairs).
+    for name in nt.CIRCUITS:
+        for strength in (0.0, 0.25, 1.0, 2.0):
+            for seed in range(3):
+                c = nt.make_circuit(name, strength=strength, seed=seed)
+                np.testing.assert_array_equal(hidden.task_units(c), c.hidden_causal)  # the documented criterion
+                parts = hidden.effect_units(c) & ~hidden.task_units(c)
+                if name == "suppressor" and strength > 0:
+                    assert parts.sum() == 4 and not c.causal[np.flatnonzero(c.W[parts].any(axis=0))].any()
+                else:
+                    assert not parts.any(), (name, strength, seed)
+
+
+@pytest.mark.parametrize("name", list(nt.CIRCUITS))
+def test_the_effect_truth_is_what_single_unit_patching_measures(name):
+    # A unit has an individual effect (weights) exactly when patching it alone moves the output (data).
+    for seed in range(3):
+        c = nt.make_circuit(name, seed=seed)
+        single = nt.attribute_hidden("patching", c, data(c, seed), rng=nt.make_rng("t", seed))
+        np.testing.assert_array_equal(single > 0, hidden.effect_units(c))
+
+
+def test_unit_groups_are_units_reading_the_same_features():
+    c = nt.make_circuit("suppressor")
+    groups = hidden.unit_groups(c)
+    gates = np.flatnonzero(hidden.effect_units(c) & ~c.hidden_causal)
+    assert len(np.unique(groups[gates])) == 2  # two gate pairs, one per decoy feature
+    for u in range(c.n_hidden):
+        same = np.flatnonzero(groups == groups[u])
+        assert all(np.array_equal(c.W[v] != 0, c.W[u] != 0) for v in same)
+        others = np.flatnonzero(groups != groups[u])
+        assert not any(np.array_equal(c.W[v] != 0, c.W[u] != 0) for v in others)
+
+
+@pytest.mark.parametrize("name", ["suppressor", "interaction", "redundant"])
+def test_joint_patching_against_brute_force(name):
+    # The slow way: for each group, re-run the output with every member's activation taken from
+    # the group's partner sample, one group at a time.
+    c = nt.make_circuit(name, seed=2)
+    X = data(c, seed=2, n=96)
+    groups = hidden.unit_groups(c)
+    fast = nt.attribute_hidden("joint_patching", c, X, rng=nt.make_rng("t", 7))
+    partner = nt.methods.derangements(len(X), int(groups.max()) + 1, nt.make_rng("t", 7))
+    H = c.hidden(X)
+    for g in np.unique(groups):
+        Hp = H.copy()
+        members = groups == g
+        Hp[:, members] = H[partner[:, g]][:, members]
+        slow = np.abs(Hp @ c.v - H @ c.v).mean()
+        np.testing.assert_allclose(fast[members], slow, rtol=1e-12, atol=1e-15)
+    for corruption in ("zero", "mean"):  # the same check against fixed corruptions
+        joint = nt.attribute_hidden("joint_patching", c, X, corruption=corruption)
+        patched = np.zeros_like(H) if corruption == "zero" else np.broadcast_to(H.mean(axis=0), H.shape)
+        for g in np.unique(groups):
+            members = groups == g
+            Hp = H.copy()
+            Hp[:, members] = patched[:, members]
+            np.testing.assert_allclose(joint[members], np.abs(Hp @ c.v - H @ c.v).mean(), rtol=1e-12, atol=1e-15)
+
+
+def test_cancellation_on_the_suppressor():
+    c = nt.make_circuit("suppressor")
+    X = data(c)
+    single = nt.attribute_hidden("patching", c, X, rng=nt.make_rng("method", "patching", 0))
+    joint = nt.attribute_hidden("joint_patching", c, X, rng=nt.make_rng("method", "joint_patching", 0))
+    gates = hidden.effect_units(c) & ~c.hidden_causal
+    # Alone, every gate moves the output more than any causal unit; with its partner, less than any.
+    assert single[gates].min() > single[c.hidden_causal].max()
+    assert joint[gates].max() < joint[c.hidden_causal].min()
+    assert nt.auroc(single, hidden.effect_units(c)) == 1.0 and nt.auroc(single, c.hidden_causal) == 0.5
+    assert nt.auroc(joint, c.hidden_causal) == 1.0
+
+
+def test_neuron_level_scored_against_both_truths():
+    task = nt.evaluate(circuits=["clean", "suppressor"], level="hidden", seeds=4)
+    effect = nt.evaluate(circuits=["clean", "suppressor"], level="hidden", truth="effect", seeds=4)
     inputs = nt.evaluate(methods=["patching"], circuits="suppressor", seeds=4)
+    assert task.truth == "task" and effect.truth == "effect" and inputs.truth == "causal"
     # Input level: patching the decoy feature moves both gates at once: ~no effect, AUROC 1.
     assert inputs.cell("patching", "suppressor").min() == 1.0
-    # Neuron level: each gate alone moves the output; patching one unit flags the gates.
-    assert hidden.cell("patching", "clean").min() == 1.0
-    assert hidden.cell("patching", "suppressor").max() < 0.9
-    assert hidden.cell("gradient", "suppressor").max() < 0.9
-    # Correlation with the output does not see the gates (they carry ~nothing net).
-    assert hidden.cell("correlation", "suppressor").min() == 1.0
+    # Single-unit methods answer the individual question: right against "effect", chance against "task".
+    for method in ("patching", "gradient", "activation_x_gradient"):
+        assert effect.cell(method, "suppressor").min() == 1.0, method
+        assert task.cell(method, "suppressor").max() == 0.5, method
+    # Joint patching sees the cancellation and recovers the task circuit.
+    assert task.cell("joint_patching", "suppressor").min() == 1.0
+    assert task.cell("joint_patching", "clean").min() == 1.0
+
+
+def test_truth_errors():
+    with pytest.raises(ValueError, match="unknown hidden truth 'tasks'.*did you mean 'task'"):
+        nt.evaluate(level="hidden", truth="tasks", seeds=1)
+    with pytest.raises(ValueError, match="truth 'task' applies to level='hidden' only"):
+        nt.evaluate(truth="task", seeds=1)
 
 
 def test_evaluate_hidden_shapes_and_padding():

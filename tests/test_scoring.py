@@ -160,3 +160,50 @@ def test_scramble_keeps_the_count_and_moves_the_positions():
     # Over many seeds every position is 'causal' about 4/12 of the time: no position is favoured.
     freq = np.mean([nt.scramble(causal, nt.make_rng("labels", s)) for s in range(3000)], axis=0)
     np.testing.assert_allclose(freq, 4 / 12, atol=0.04)
+
+
+# --- ties within the tolerance ---------------------------------------------------------------------
+
+
+def test_scores_within_the_tolerance_tie():
+    # Captum's FeatureAblation with a mean baseline on `redundant`: the backups' true effect is 0,
+    # computed as ~4e-14; the noise features' as exactly 0. Rounding noise, not a ranking.
+    mask = np.array([True, True, True, True, False, False, False, False])
+    scores = np.array([0.8, 4e-14, 0.7, 1e-14, 0.0, 0.0, 0.0, 0.0])
+    assert nt.auroc(scores, mask) == 0.75  # primaries on top, backups tied with the noise
+    assert nt.auroc(scores, mask, tolerance=0) == 1.0  # exact ranks score the rounding noise
+    # The tolerance is relative to the row's largest |score|: scale-free.
+    assert nt.auroc(scores * 1e6, mask) == nt.auroc(scores * 1e-6, mask) == 0.75
+
+
+def test_tie_groups_chain_close_scores_and_order_groups_high_to_low():
+    groups = nt.tie_groups([3.0, 1e-14, 0.0, 2.0, 3.0 * (1 + 1e-12), 0.0])
+    assert [g.tolist() for g in groups] == [[0, 4], [3], [1, 2, 5]]
+    assert [g.tolist() for g in nt.tie_groups(np.zeros(4))] == [[0, 1, 2, 3]]
+    assert [g.tolist() for g in nt.tie_groups([1.0, 2.0], tolerance=0)] == [[1], [0]]
+
+
+def test_midranks_match_the_pairwise_count_with_tolerance_ties():
+    rng = nt.make_rng("tests", "midranks")
+    for _ in range(200):
+        n = int(rng.integers(2, 14))
+        base = rng.choice([0.0, 0.5, 1.0, 2.0], size=n)
+        scores = base * (1 + rng.choice([0.0, 1e-12, -1e-12], size=n))  # rounding-size jitter
+        mask = np.zeros(n, dtype=bool)
+        mask[rng.permutation(n)[: int(rng.integers(1, n))]] = True
+        # Brute force on the un-jittered values: what the tolerance promises.
+        assert nt.auroc(scores, mask) == pytest.approx(brute_auroc(base, mask), abs=1e-12)
+
+
+def test_the_reference_table_does_not_depend_on_the_tolerance(real_results):
+    imp = real_results.importances.reshape(-1, real_results.importances.shape[-1])
+    masks = np.stack([nt.make_circuit(c).causal for c in real_results.circuits])
+    masks = np.broadcast_to(masks[None, :, None, :], real_results.importances.shape).reshape(imp.shape)
+    exact = nt.auroc_rows(imp, masks, tolerance=0).reshape(real_results.auroc.shape)
+    np.testing.assert_array_equal(exact, real_results.auroc)
+
+
+@pytest.mark.parametrize("bad", [-1e-9, float("nan"), float("inf"), "1e-9", True])
+def test_a_bad_tolerance_is_a_clear_error(bad):
+    with pytest.raises(ValueError, match="tolerance must be a finite number >= 0"):
+        nt.auroc([1.0, 0.0], np.array([True, False]), tolerance=bad)

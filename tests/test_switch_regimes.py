@@ -87,3 +87,32 @@ def test_the_phase_diagram_breaks_where_the_gate_completes():
     sw = nt.sweep("interaction", [0.0, 0.25, 0.5, 1.0], methods=["patching", "denoising_patching"], seeds=4)
     np.testing.assert_array_equal(sw.curve("denoising_patching"), [1.0, 1.0, 0.5, 0.5])
     np.testing.assert_array_equal(sw.curve("patching"), [1.0, 1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("name", ["redundant", "interaction"])
+@pytest.mark.parametrize("seed", range(4))
+def test_the_control_is_unsaturated_and_every_slope_is_seen(name, seed):
+    # Strength 0: each switch has its own pathway tanh(gain x) with gain SWITCH_CONTROL_GAIN, far from
+    # saturation, so the gradient of every causal feature is non-zero at every sample.
+    c = nt.make_circuit(name, strength=0.0, seed=seed)
+    live = c.W[c.v != 0]
+    assert set(np.unique(np.abs(live[live != 0]))) == {nt.circuits.SWITCH_CONTROL_GAIN}
+    grad = np.abs(c.gradient(data(c, seed)))
+    assert grad[:, c.causal].min() > 0.3 and np.all(grad[:, ~c.causal] == 0)
+    # A pair pushes the output one way: its two pathways share a sign, so they never cancel in the data.
+    for a, b in nt.circuits.PAIRS:
+        units_a, units_b = c.W[:, a] != 0, c.W[:, b] != 0
+        assert np.sign(c.v[units_a & (c.v != 0)]).tolist() == np.sign(c.v[units_b & (c.v != 0)]).tolist()
+
+
+@pytest.mark.parametrize("name", ["redundant", "interaction"])
+def test_the_gate_completes_at_the_registered_strength(name):
+    complete = nt.CIRCUITS[name].complete
+    share, gain = nt.circuits.switch_share(complete)
+    assert (share, gain) == (1.0, nt.circuits.SWITCH_GAIN)
+    below = nt.make_circuit(name, strength=0.9 * complete)
+    at = nt.make_circuit(name, strength=complete)
+    assert not np.array_equal(below.W, at.W)
+    # Geometric gain: halfway to complete is the geometric mean of the control and complete gains.
+    _, half = nt.circuits.switch_share(complete / 2)
+    assert half == pytest.approx(np.sqrt(nt.circuits.SWITCH_CONTROL_GAIN * nt.circuits.SWITCH_GAIN))
