@@ -201,7 +201,7 @@ def explain(regime: str, method: str, strength: float, *, seed: int = 0, samples
     """
     check_choice(regime, CIRCUITS, "circuit")
     if method in CIRCUITS[regime].fools:
-        return CIRCUITS[regime].fools[method]
+        return CIRCUITS[regime].fools[method] or f"{regime} lists {method} among the methods it fools"
     if method in DIAGNOSES:
         circuit = make_circuit(regime, strength=strength, seed=seed)
         X = circuit.sample(samples, make_rng("data", seed))

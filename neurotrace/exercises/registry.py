@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from ..circuits import CIRCUITS
+from ..circuits import CIRCUITS, Regime
 from ..methods import METHODS, register_method, unregister_method
 
 
@@ -33,9 +33,12 @@ def registered_circuit(name: str, builder):
         raise ValueError(f"circuit {name!r} is already registered (registered: {', '.join(CIRCUITS)})")
     if not callable(builder):
         raise ValueError(f"circuit {name!r} needs a builder function (got {type(builder).__name__})")
-    CIRCUITS[name] = builder
+    # The registry holds Regime entries: what the circuit claims is read off one built circuit.
+    built = builder(strength=1.0, seed=0)
+    regime = Regime(name, builder, built.description, {m: "" for m in built.fools})
+    CIRCUITS[name] = regime
     try:
         yield builder
     finally:
-        if CIRCUITS.get(name) is builder:
+        if CIRCUITS.get(name) is regime:
             del CIRCUITS[name]
