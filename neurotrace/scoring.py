@@ -1,12 +1,17 @@
 """Scoring importances against the ground truth: AUROC, ties, and the scrambled-label null.
 
 Ties. Two scores count as tied when they differ by no more than ``TIE_TOLERANCE`` times the
-largest ``|score|`` of their row: a method's importances are computed in floating point, so
-two features whose true scores are equal can come out 4e-14 apart, and ranking them as
-different would score rounding noise as signal. Ties are found by chaining: sort the
-scores, and start a new tie group wherever the gap to the previous score exceeds the
-tolerance. The same groups drive the AUROC (ties count one half), the rank figures and the
-command line, so what is drawn tied is what is scored tied.
+largest ``|score|`` of their row, or by no more than ``TIE_FLOOR``: a method's importances are
+computed in floating point, so two features whose true scores are equal can come out 4e-14
+apart, and ranking them as different would score rounding noise as signal. The floor covers a
+row that is all rounding noise (Captum's FeatureAblation with a mean baseline on ``redundant``
+scores every feature between 0 and 4e-14: its largest score is itself noise). Importances here
+are in units of the network's output, which is of order 1 on every circuit, so 1e-12 is
+rounding, not a signal; a method whose real scores are that small should rescale them.
+
+Ties are found by chaining: sort the scores, and start a new tie group wherever the gap to
+the previous score exceeds the tolerance. The same groups drive the AUROC (ties count one
+half), the rank figures and the command line, so what is drawn tied is what is scored tied.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 # (~1e-13 relative), far below any difference a method means (the smallest real gap between a
 # causal and a non-causal score in the reference table is ~1e-3 of the row's largest score).
 TIE_TOLERANCE = 1e-9
+TIE_FLOOR = 1e-12  # absolute: float64 rounding of outputs of order 1 is ~1e-16 per operation
 
 
 def _check_tolerance(tolerance) -> float:
@@ -46,14 +52,15 @@ def _check_pair(scores, causal):
 
 def midranks(scores, tolerance: float = TIE_TOLERANCE) -> np.ndarray:
     """Ascending ranks (1 = lowest) of each row of ``scores (k, n)``; a tie group shares the
-    mean of its positions. ``(k, n)`` floats (half-integers where an even-sized group ties)."""
+    mean of its positions. ``(k, n)`` floats (half-integers where an even-sized group ties).
+    ``tolerance=0`` ranks exactly (no floor either)."""
     scores = np.atleast_2d(np.asarray(scores, dtype=float))
     tolerance = _check_tolerance(tolerance)
     k, n = scores.shape
     order = np.argsort(scores, axis=1, kind="stable")
     ordered = np.take_along_axis(scores, order, axis=1)
-    scale = np.abs(scores).max(axis=1, keepdims=True)
-    starts = np.diff(ordered, axis=1) > tolerance * scale  # a new group begins after this gap
+    gap = np.maximum(tolerance * np.abs(scores).max(axis=1, keepdims=True), TIE_FLOOR if tolerance else 0.0)
+    starts = np.diff(ordered, axis=1) > gap  # a new group begins after this gap
     group = np.concatenate([np.zeros((k, 1), dtype=np.intp), np.cumsum(starts, axis=1)], axis=1)
     flat = (group + n * np.arange(k)[:, None]).ravel()  # group ids unique across rows
     position = np.broadcast_to(np.arange(1.0, n + 1), (k, n)).ravel()
@@ -81,8 +88,8 @@ def auroc(scores, causal, *, tolerance: float = TIE_TOLERANCE) -> float:
 
     Mann-Whitney form: the probability that a causal feature outscores a non-causal one,
     ties counting 1/2 (scores within ``tolerance`` of each other, relative to the largest
-    ``|score|``, are ties: see the module docstring). 1.0 = the circuit ranked on top, 0.5 =
-    chance.
+    ``|score|``, or within ``TIE_FLOOR``, are ties: see the module docstring). 1.0 = the circuit
+    ranked on top, 0.5 = chance.
     """
     scores, causal = _check_pair(scores, causal)
     if scores.ndim != 1:

@@ -172,8 +172,11 @@ def test_scores_within_the_tolerance_tie():
     scores = np.array([0.8, 4e-14, 0.7, 1e-14, 0.0, 0.0, 0.0, 0.0])
     assert nt.auroc(scores, mask) == 0.75  # primaries on top, backups tied with the noise
     assert nt.auroc(scores, mask, tolerance=0) == 1.0  # exact ranks score the rounding noise
-    # The tolerance is relative to the row's largest |score|: scale-free.
-    assert nt.auroc(scores * 1e6, mask) == nt.auroc(scores * 1e-6, mask) == 0.75
+    # The tolerance is relative to the row's largest |score|: scale-free down to the floor.
+    assert nt.auroc(scores * 1e6, mask) == nt.auroc(scores * 1e-3, mask) == 0.75
+    # A row that is all rounding noise (largest score 4e-14) ties throughout: TIE_FLOOR.
+    assert nt.auroc(np.array([0.0, 4e-14, 1e-15, 0.0, 0.0, 0.0, 0.0, 0.0]), mask) == 0.5
+    assert nt.scoring.TIE_FLOOR <= 1e-12
 
 
 def test_tie_groups_chain_close_scores_and_order_groups_high_to_low():

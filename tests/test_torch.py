@@ -186,6 +186,23 @@ def test_registered_captum_method_is_evaluated_like_a_builtin(attr, bridge):
     assert "captum_ablation" not in nt.METHODS
 
 
+def test_rounding_noise_is_not_scored_as_signal(attr, bridge):
+    # FeatureAblation with a mean baseline on `redundant`: knocking a switch to its mean (~0.02)
+    # changes no saturated gate, so every true effect is 0; float32/float64 rounding leaves
+    # scores up to ~4e-14. They are ties (TIE_FLOOR), not a ranking: chance, on every seed.
+    name = "captum_feature_ablation_mean"
+    nt.register_method(name, bridge.captum_method(attr.FeatureAblation, baselines="mean"), family="causal")
+    try:
+        res = nt.evaluate([name, "patching"], "redundant", seeds=8)
+    finally:
+        nt.unregister_method(name)
+    noise = res.importances[0, 0]
+    assert noise.max() < 1e-12 and noise.max() > 0  # rounding noise, not exact zeros
+    np.testing.assert_array_equal(res.cell(name, "redundant"), 0.5)
+    masks = np.broadcast_to(nt.make_circuit("redundant").causal, noise.shape)
+    assert nt.auroc_rows(noise, masks, tolerance=0).mean() > 0.55  # exact ranks would score the noise
+
+
 def test_sampling_methods_are_seeded_by_rng(attr, bridge):
     """Captum's samplers draw from torch's RNG: seeded from ``rng``, and the caller's state kept."""
     torch = bridge.torch
