@@ -1,6 +1,14 @@
-"""The results dict as markdown (``RESULTS.md``) and a short console summary."""
+"""The results dict as markdown (``RESULTS.md``), a short console summary, and the facts the
+book's Performance page states (:func:`performance_facts`)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from neurotrace.claims import Facts
+
+RESULTS = Path(__file__).resolve().with_name("results.json")
 
 
 def _ms(seconds: float) -> str:
@@ -111,3 +119,82 @@ def missed(res: dict) -> list[str]:
     if not res["memory"]["met"]:
         out.append(f"IG memory grows with steps ({res['memory']['growth']:.2f}x)")
     return out
+
+
+# --- the Performance page ---------------------------------------------------------------------------
+
+
+def load(path=RESULTS) -> dict:
+    """The saved results: ``benchmarks/results.json`` as ``python -m benchmarks`` last wrote it."""
+    return json.loads(Path(path).read_text())
+
+
+def _first(rows, prefix):
+    return next((r for r in rows if r["name"].startswith(prefix)), None)
+
+
+def performance_facts(res: dict) -> Facts:
+    """The facts the book's Performance page states, read from a results dict (:func:`load`).
+
+    Values: the settings and every number the page's prose quotes (speed-ups, times in ms,
+    the slowest method against its floor, the memory peak, the fitted slopes, the targets).
+    Claims: the results are well formed -- the Captum comparison ran, every comparison and
+    every floor checked its numbers before they were timed, both slider budgets and at least 3
+    sample sizes were measured, IG's peak is below the unchunked array -- and what the prose
+    says of them: both sides ran on one thread, neurotrace is faster than Captum in every
+    comparison, IG's peak does not grow with the steps, and the two methods that draw a partner
+    sample per feature grow faster than linearly.
+    """
+    env, circ, cap = res["environment"], res["circuit"], res["captum"]
+    rows, floors, budgets = cap["rows"], res["floors"]["rows"], res["budgets"]["rows"]
+    scaling, memory = res["scaling"], res["memory"]
+    ig, compute = _first(rows, "integrated_gradients"), _first(rows, "patch_effects")
+    end_to_end, zero = _first(rows, "patching (resample"), [r for r in rows if r["name"].startswith("patching (zero)")]
+    redraw, redraw_plot = _first(budgets, "slider redraw, no plotting"), _first(budgets, "slider redraw with plotting")
+    evaluate_row = _first(budgets, "evaluate()")
+    worst = max(floors, key=lambda r: r["ratio"])
+    few, many = memory["steps"]
+    torch_versions = f", torch {env['torch']}, captum {env['captum']}" if "captum" in env else ""
+    values = {
+        "mode": "quick smoke run" if res["settings"]["quick"] else "full run", "cpus": env["cpus"],
+        "circuit": circ["name"], "n_hidden": circ["n_hidden"], "samples": circ["samples"], "steps": circ["steps"],
+        "versions": f"numpy {env['numpy']}{torch_versions}", "chunk_kb": env["chunk_elements"] * 8 // 1024,
+        "worst_floor_method": worst["method"], "worst_floor_ratio": worst["ratio"], "floor_target": worst["target"],
+        "evaluate_s": evaluate_row["seconds"],
+        "mem_samples": memory["samples"], "mem_steps": many, "mem_few_steps": few,
+        "mem_peak_mb": memory["peak_bytes"][1] / 2**20, "mem_unchunked_mb": memory["unchunked_bytes"] / 2**20,
+        "mem_growth": memory["growth"], "ig_steps_slope": scaling["steps"]["slope"],
+        "fit_from": scaling["samples"]["fit_from"],
+    }
+    if rows:
+        values |= {
+            "captum_target": ig["target"], "ig_speedup": ig["speedup"], "ig_diff": ig["max_abs_diff"],
+            "ig_ours_ms": ig["ours_s"] * 1e3, "ig_captum_ms": ig["theirs_s"] * 1e3,
+            "zero_speedup_min": min(r["speedup"] for r in zero), "zero_speedup_max": max(r["speedup"] for r in zero),
+            "compute_speedup": compute["speedup"], "e2e_speedup": end_to_end["speedup"],
+            "e2e_ms": end_to_end["ours_s"] * 1e3, "draw_ms": (end_to_end["ours_s"] - compute["ours_s"]) * 1e3,
+        }
+    if redraw and redraw_plot:
+        values |= {"redraw_ms": redraw["seconds"] * 1e3, "redraw_plot_ms": redraw_plot["seconds"] * 1e3,
+                   "redraw_target_ms": redraw["target_s"] * 1e3}
+    slopes = scaling["samples"]["slope"]
+    drawing = ("patching", "attribution_patching")
+    claims = {
+        "the results include the Captum comparison (it was not skipped)":
+            cap["skipped"] is None and None not in (ig, compute, end_to_end) and bool(zero),
+        "Captum and neurotrace agreed (max abs diff < 1e-6) on every comparison before it was timed":
+            all(r["max_abs_diff"] < 1e-6 for r in rows),
+        "every floor computed the method's numbers (max abs diff <= 1e-9), and every time is positive":
+            all(r["max_abs_diff"] <= 1e-9 and r["ours_s"] > 0 and r["floor_s"] > 0 for r in floors),
+        "both slider-redraw budgets were measured (none skipped)": None not in (redraw, redraw_plot),
+        "the sample-scaling grid has at least 3 sizes": len(scaling["samples"]["grid"]) >= 3,
+        "IG's measured peak is above 0 and below the unchunked (samples x steps x hidden) array":
+            0 < memory["peak_bytes"][1] < memory["unchunked_bytes"],
+        "both sides ran on one thread": env["threads"]["OPENBLAS_NUM_THREADS"] == "1"
+            and env.get("torch_threads", 1) == 1,
+        "neurotrace is faster than Captum in every comparison": all(r["speedup"] > 1 for r in rows),
+        "IG's peak memory does not grow with the steps (within the target growth)": memory["met"],
+        f"{' and '.join(drawing)} (a partner sample per feature) fit a log-log slope above 1":
+            all(slopes[m] > 1 for m in drawing if m in slopes),
+    }
+    return Facts(values, claims)

@@ -3,8 +3,10 @@ the machine is shared, so only the shape and the honesty of the report are check
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +16,9 @@ import pytest
 
 import neurotrace as nt
 from benchmarks.floors import FLOORS
-from benchmarks.report import markdown, missed
+from benchmarks.report import load, markdown, missed, performance_facts
 from benchmarks.timing import compare, loglog_slope
+from neurotrace.claims import ClaimError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,3 +145,53 @@ def test_compare_times_every_contender():
     t = compare({"a": lambda: bump("a"), "b": lambda: bump("b")}, repeats=3, min_seconds=0)
     assert set(t) == {"a", "b"} and all(v >= 0 for v in t.values())
     assert calls == {"a": 4, "b": 4}  # one warm-up + three rounds each, with min_seconds=0
+
+
+# --- the Performance page's facts (on the committed results.json) --------------------------------------
+
+
+def test_performance_facts_hold_on_the_committed_results():
+    res = load()
+    facts = performance_facts(res)
+    assert facts.failed() == []
+    ig = next(r for r in res["captum"]["rows"] if r["name"].startswith("integrated_gradients"))
+    compute = next(r for r in res["captum"]["rows"] if r["name"].startswith("patch_effects"))
+    end_to_end = next(r for r in res["captum"]["rows"] if r["name"].startswith("patching (resample"))
+    assert facts["ig_speedup"] == ig["speedup"] == ig["theirs_s"] / ig["ours_s"]
+    assert math.isclose(facts["draw_ms"], facts["e2e_ms"] - compute["ours_s"] * 1e3)
+    assert facts["e2e_ms"] == end_to_end["ours_s"] * 1e3
+    ratios = {r["method"]: r["ratio"] for r in res["floors"]["rows"]}
+    assert facts["worst_floor_ratio"] == max(ratios.values()) == ratios[facts["worst_floor_method"]]
+    assert facts["mem_growth"] == res["memory"]["peak_bytes"][1] / res["memory"]["peak_bytes"][0]
+    assert facts["zero_speedup_min"] < facts["zero_speedup_max"]
+
+
+def test_the_performance_page_quotes_only_published_values():
+    nb = json.loads((ROOT / "book" / "performance.ipynb").read_text())
+    prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    quoted = set(re.findall(r"\{glue:text\}`([a-z0-9_]+)", prose))
+    assert quoted and quoted <= set(performance_facts(load()).values)
+
+
+def _doctored(change):
+    res = copy.deepcopy(load())
+    change(res)
+    return performance_facts(res)
+
+
+@pytest.mark.parametrize("change, false_claim", [
+    (lambda r: r["captum"]["rows"][0].update(max_abs_diff=1e-3), "agreed (max abs diff < 1e-6)"),
+    (lambda r: r["captum"].update(skipped="torch is not installed", rows=[]), "include the Captum comparison"),
+    (lambda r: r["captum"]["rows"][2].update(speedup=0.8), "faster than Captum in every comparison"),
+    (lambda r: r["floors"]["rows"][3].update(max_abs_diff=1e-6), "every floor computed the method's numbers"),
+    (lambda r: r["budgets"]["rows"].pop(), "both slider-redraw budgets"),
+    (lambda r: r["memory"].update(peak_bytes=[1, 2 * r["memory"]["unchunked_bytes"]]), "below the unchunked"),
+    (lambda r: r["memory"].update(met=False), "does not grow with the steps"),
+    (lambda r: r["environment"].update(torch_threads=2), "one thread"),
+    (lambda r: r["scaling"]["samples"]["slope"].update(patching=0.98), "log-log slope above 1"),
+])
+def test_performance_facts_name_a_false_claim(change, false_claim):
+    facts = _doctored(change)
+    assert len(facts.failed()) == 1 and false_claim in facts.failed()[0], facts.failed()
+    with pytest.raises(ClaimError, match=re.escape(false_claim)):
+        facts.check()
