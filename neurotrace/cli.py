@@ -1,12 +1,16 @@
 """The ``neurotrace`` command line: parsing and printing around the library, nothing else.
 
-    neurotrace circuits                                       the regimes and their decoys
+    neurotrace circuits                                       the regimes: what each plants and fools
     neurotrace attribute --method gradient --circuit suppressor
     neurotrace compare --circuit confounded                   every method on one circuit
     neurotrace table [--labels scrambled]                     the methods x circuits table
+    neurotrace table --level hidden [--truth task|effect]     the same for hidden units
 
 Numbers come from the library with ``evaluate``'s random streams, so ``attribute --seed s``
-shows exactly the per-seed numbers behind ``table``. Bad input -- from a flag or from a
+shows exactly the per-seed numbers behind ``table``. Features whose scores tie (within
+``nt.TIE_TOLERANCE``, as AUROC counts them: ``nt.tie_groups``) are printed as one bracketed
+group, never in an order that would read as a ranking. A method that falls below
+``claims.FOOLED_BELOW`` is printed with the reason ``claims.explain`` gives. Bad input -- from a flag or from a
 ``NEUROTRACE_*`` variable -- is one line on stderr and exit status 2, in the wording of
 ``neurotrace._checks``.
 """
@@ -24,13 +28,18 @@ import numpy as np
 
 import neurotrace as nt
 
+from . import claims
 from ._checks import MAX_SAMPLES, check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
 from .evaluate import LEVELS, run_seed
+from .hidden import HIDDEN_TRUTHS
 from .plugins import load_plugins, split_plugin_args
+from .scoring import tie_groups
 
 GLOSS = "(1.0 = circuit fully recovered, 0.5 = chance)"
 ENV_PREFIX = "NEUROTRACE_"
 WIDTH = 100  # wrap the ranked feature list here, so a long list stays readable in class
+TIE_LEGEND = "[ ] = a tie: equal scores, in no order; AUROC counts a tied pair as one half"
+BASELINE_REASON = "a baseline: its scores are random draws, so it sits at chance by design"
 
 
 class UsageError(Exception):
@@ -57,6 +66,7 @@ OPTIONS = {
     "labels": ("L", check_labels, _EVALUATE_DEFAULTS["labels"], True),
     "strength": ("X", check_strength, _EVALUATE_DEFAULTS["strength"], True),
     "level": ("LEVEL", lambda v: check_choice(v, LEVELS, "level"), _EVALUATE_DEFAULTS["level"], False),
+    "truth": ("T", lambda v: check_choice(v, HIDDEN_TRUTHS, "hidden truth"), None, False),
 }
 
 HELP = {
@@ -68,6 +78,8 @@ HELP = {
     "labels": "real, or scrambled for the shuffled-ground-truth null (default {default})",
     "strength": "decoy strength >= 0: 0 = control, 1 = tuned point (default {default:g})",
     "level": "input (features) or hidden (units: the neuron-level table) (default {default})",
+    "truth": "with --level hidden, the units to recover: task (the task circuit: units that read a causal "
+             "feature) or effect (units whose patch alone moves the output) (default task)",
 }
 
 
@@ -172,6 +184,52 @@ def _wrap(plain: list[str], shown: list[str], indent: str, width: int = WIDTH) -
     return ("\n" + indent).join(lines)
 
 
+def _group_labels(group, truth, decoy, paint, mark_bold=False):
+    """The plain and the painted text of one tie group: ``f7!`` alone, ``[f4 f5 f8]`` tied."""
+    plain, shown = [], []
+    for i in group:
+        p = _label(i, truth, decoy)
+        style = _style(i, truth, decoy) or ("bold" if mark_bold and (truth[i] or decoy[i]) else None)
+        plain.append(p)
+        shown.append(paint(p, style) if style else p)
+    if len(group) == 1:
+        return plain[0], shown[0]
+    return "[" + " ".join(plain) + "]", "[" + " ".join(shown) + "]"
+
+
+def _top_groups(groups, k: int) -> list:
+    """The tie groups that hold the top ``k`` features; a group straddling the cut comes whole."""
+    out, n = [], 0
+    for g in groups:
+        if n >= k:
+            break
+        out.append(g)
+        n += len(g)
+    return out
+
+
+def _mark(method: str) -> str:
+    """The row mark of a method below the fooled bar: the baseline is at chance, others are fooled."""
+    return "<- chance" if nt.METHODS[method].family == "baseline" else "<- fooled"
+
+
+def _reason(regime: str, method: str, strength: float, seed: int, samples: int) -> str:
+    """Why ``method`` falls below the fooled bar here (the baseline is at chance by design)."""
+    if nt.METHODS[method].family == "baseline":
+        return BASELINE_REASON
+    return claims.explain(regime, method, strength, seed=seed, samples=samples)
+
+
+def _role(regime: str, method: str) -> str:
+    """How the registry names ``method`` for ``regime``: its target, a listed failure, or neither."""
+    fools = nt.CIRCUITS[regime].fools
+    if method == nt.CIRCUITS[regime].target:
+        return "the method this regime is built to fool"
+    if method in fools:
+        return "listed in this regime's fools"
+    return "not listed in this regime's fools"
+
+
 def _settings_line(circuit_name, labels, samples, seed, strength) -> str:
     return f"{circuit_name}   labels={labels}  samples={samples}  seed={seed}  strength={strength:g}"
 
@@ -179,26 +237,46 @@ def _settings_line(circuit_name, labels, samples, seed, strength) -> str:
 # --- commands ---------------------------------------------------------------------------------
 
 
+def _masks(name):
+    """The causal and decoy features of a regime: the one thing the registry cannot say unbuilt."""
+    c = nt.make_circuit(name)
+    return _names_of(c.causal), _names_of(c.decoy)
+
+
 def cmd_circuits(args, paint):
     rows = []
-    for name in nt.CIRCUITS:
-        c = nt.make_circuit(name)
-        rows.append({"name": name, "description": c.description, "fools": list(c.fools),
-                     "causal": _names_of(c.causal), "decoys": _names_of(c.decoy)})
+    for name, regime in nt.CIRCUITS.items():  # the registry: description, fools, complete
+        causal, decoys = _masks(name)
+        rows.append({"name": name, "description": regime.description, "target": regime.target,
+                     "fools": [{"method": m, "reason": why} for m, why in regime.fools.items()],
+                     "complete": regime.complete, "causal": causal, "decoys": decoys})
     if args.json:
-        return json.dumps({"circuits": rows}, indent=2)
+        return json.dumps({"fooled_below": claims.FOOLED_BELOW, "circuits": rows}, indent=2)
     width = max(len(r["name"]) for r in rows) + 2
-    lines = []
+    pad = " " * width
+    lines = [f"fools: every method the regime brings below mean AUROC {claims.FOOLED_BELOW:g} at strength 1, "
+             "with the reason;", "the first is the one it is built to fool.", ""]
     for r in rows:
         about = textwrap.wrap(r["description"], WIDTH - width)
+        if r["complete"] is None:
+            complete = "none: the circuit keeps changing as the strength grows"
+        elif r["complete"] == 0:
+            complete = "0: the circuit is the same at every strength"
+        else:
+            complete = f"{r['complete']:g}: from this strength on the circuit stops changing"
         lines += [
             paint(r["name"].ljust(width), "bold") + about[0],
-            *(" " * width + more for more in about[1:]),
-            " " * width + "fools  : " + (", ".join(r["fools"]) or "nothing (the control)"),
-            " " * width + "causal : " + paint(" ".join(r["causal"]), "green"),
-            " " * width + "decoys : " + (paint(" ".join(r["decoys"]), "red") if r["decoys"] else "none"),
+            *(pad + more for more in about[1:]),
+            pad + "causal   : " + paint(" ".join(r["causal"]), "green"),
+            pad + "decoys   : " + (paint(" ".join(r["decoys"]), "red") if r["decoys"] else "none"),
+            pad + "complete : " + complete,
+            pad + "fools    : " + (", ".join(f["method"] for f in r["fools"]) or "nothing (the control)"),
         ]
-    return "\n".join(lines)
+        for f in r["fools"]:
+            lines.append(textwrap.fill(f"{f['method']}: {f['reason']}", WIDTH, initial_indent=pad + "  - ",
+                                       subsequent_indent=pad + "    "))
+        lines.append("")
+    return "\n".join(lines[:-1])
 
 
 def cmd_attribute(args, paint):
@@ -210,36 +288,48 @@ def cmd_attribute(args, paint):
                                       strength=strength)
     scores = scores[0]
     score = nt.auroc(scores, truth)
-    order = np.argsort(-scores, kind="stable")
+    groups = tie_groups(scores)  # best first; a group of several is a tie, in no order
     family = nt.METHODS[method].family
+    fooled = labels == "real" and score < claims.FOOLED_BELOW
+    why = _reason(name, method, strength, seed, samples) if fooled else None
     if args.json:
         return json.dumps({
             "method": method, "family": family, "circuit": name, "labels": labels,
             "samples": samples, "seed": seed, "strength": strength, "auroc": score,
-            "fools": list(circuit.fools),
-            "features": [{"feature": f"f{i}", "importance": float(scores[i]),
+            "fools": list(circuit.fools), "fooled": bool(fooled), "why": why,
+            "features": [{"feature": f"f{i}", "importance": float(scores[i]), "tie_group": k,
                           "ground_truth": bool(truth[i]), "decoy": bool(circuit.decoy[i])}
-                         for i in order],
+                         for k, g in enumerate(groups) for i in g],
         }, indent=2)
-    # Show the ranking down to the last marked feature and one more, like the seed's demo.
-    marked = [k for k, i in enumerate(order) if truth[i] or circuit.decoy[i]]
+    # Show the ranking down to the group of the last marked feature and one group more; a tie
+    # group is never split.
+    marked = [k for k, g in enumerate(groups) if any(truth[i] or circuit.decoy[i] for i in g)]
     keep = (marked[-1] if marked else 0) + 2
-    if keep >= len(order) - 2:  # "..." hiding one or two features would save nothing
-        keep = len(order)
-    plain = [f"{_label(i, truth, circuit.decoy)}={scores[i]:.3f}" for i in order[:keep]]
-    shown = [paint(p, st) if (st := _style(i, truth, circuit.decoy)) else p
-             for p, i in zip(plain, order[:keep], strict=True)]
-    if keep < len(order):
+    if sum(len(g) for g in groups[keep:]) <= 2:  # "..." hiding one or two features would save nothing
+        keep = len(groups)
+    plain, shown = [], []
+    for g in groups[:keep]:
+        p, s = _group_labels(g, truth, circuit.decoy, paint)
+        plain.append(f"{p}={scores[g[0]]:.3f}")
+        shown.append(f"{s}={scores[g[0]]:.3f}")
+    if keep < len(groups):
         plain.append("...")
         shown.append("...")
     indent = " " * 11
-    return "\n".join([
+    lines = [
         f"method   : {paint(method, 'bold')}  ({family})",
         f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
         f"auroc    : {paint(f'{score:.4f}', 'bold')}   {GLOSS}",
         f"features : {_wrap(plain, shown, indent)}",
         indent + paint(_legend(circuit, labels, method), "dim"),
-    ])
+    ]
+    if any(len(g) > 1 for g in groups[:keep]):
+        lines.append(indent + paint(f"({TIE_LEGEND})", "dim"))
+    if why:
+        head = "chance   : " if family == "baseline" else "fooled   : "
+        lines.append(textwrap.fill(f"{head}auroc < {claims.FOOLED_BELOW:g} here; {why}", WIDTH,
+                                   subsequent_indent=indent))
+    return "\n".join(lines)
 
 
 def cmd_compare(args, paint):
@@ -251,17 +341,24 @@ def cmd_compare(args, paint):
     methods = tuple(nt.METHODS)
     aurocs = nt.auroc_rows(scores, np.broadcast_to(truth, scores.shape))
     top_k = int(truth.sum())  # AUROC 1.0 exactly when the top k are the k ground-truth features
-    orders = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
+    tops = [_top_groups(tie_groups(row), top_k) for row in scores]
+    # With real labels, a method below the fooled bar is shown with the reason it fails here.
+    fooled = [m for r, m in enumerate(methods) if labels == "real" and aurocs[r] < claims.FOOLED_BELOW]
+    why = {m: _reason(name, m, strength, seed, samples) for m in fooled}
     if args.json:
         return json.dumps({
             "circuit": name, "labels": labels, "samples": samples, "seed": seed, "strength": strength,
-            "fools": list(circuit.fools), "ground_truth": _names_of(truth), "decoys": _names_of(circuit.decoy),
+            "fools": list(circuit.fools), "fooled_below": claims.FOOLED_BELOW,
+            "ground_truth": _names_of(truth), "decoys": _names_of(circuit.decoy),
             "methods": [{"method": m, "family": nt.METHODS[m].family, "auroc": float(aurocs[r]),
-                         "top": [f"f{i}" for i in orders[r]], "importances": scores[r].tolist()}
+                         "top": [f"f{i}" for g in tops[r] for i in g],
+                         "top_groups": [[f"f{i}" for i in g] for g in tops[r]],
+                         "fooled": m in why, "why": why.get(m), "importances": scores[r].tolist()}
                         for r, m in enumerate(methods)],
         }, indent=2)
     mw = max(len("method"), *map(len, methods))
     fw = max(len("family"), *(len(nt.METHODS[m].family) for m in methods))
+    indent = " " * (mw + fw + 12)
     lines = [
         f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
         textwrap.fill(circuit.description, WIDTH, initial_indent=" " * 11, subsequent_indent=" " * 11),
@@ -269,24 +366,42 @@ def cmd_compare(args, paint):
         f"{'method'.ljust(mw)}  {'family'.ljust(fw)}  auroc   top {top_k} features",
     ]
     for r, m in enumerate(methods):
-        feats = " ".join(paint(_label(i, truth, circuit.decoy), _style(i, truth, circuit.decoy) or "bold")
-                         if truth[i] or circuit.decoy[i] else _label(i, truth, circuit.decoy)
-                         for i in orders[r])
-        target = "   <- the decoy targets this method" if m in circuit.fools else ""
-        lines.append(f"{m.ljust(mw)}  {nt.METHODS[m].family.ljust(fw)}  {aurocs[r]:.4f}  {feats}{target}")
+        pairs = [_group_labels(g, truth, circuit.decoy, paint, mark_bold=True) for g in tops[r]]
+        plain = [p for p, _ in pairs] + ([_mark(m)] if m in why else [])
+        shown = [s for _, s in pairs] + ([paint(_mark(m), "red")] if m in why else [])
+        lines.append(f"{m.ljust(mw)}  {nt.METHODS[m].family.ljust(fw)}  {aurocs[r]:.4f}  "
+                     + _wrap(plain, shown, indent))
     lines += ["", f"auroc {GLOSS}", paint(_legend(circuit, labels), "dim")]
+    if any(len(g) > 1 for top in tops for g in top):
+        lines.append(paint(f"({TIE_LEGEND};", "dim"))
+        lines.append(paint(f" a tie that crosses the top-{top_k} cut is shown whole)", "dim"))
+    if why:
+        lines += ["", f"below auroc {claims.FOOLED_BELOW:g} here, and why:"]
+        for m in fooled:
+            role = "" if nt.METHODS[m].family == "baseline" else f" ({_role(name, m)})"
+            lines.append(f"  {paint(m, 'bold')}{role}")
+            lines.append(textwrap.fill(why[m], WIDTH, initial_indent="      ", subsequent_indent="      "))
+    elif labels == "real":
+        lines += ["", f"no method falls below {claims.FOOLED_BELOW:g} here"]
     return "\n".join(lines)
 
 
 def cmd_table(args, paint):
     seeds, samples = resolve(args, "seeds"), resolve(args, "samples")
     labels, strength, level = resolve(args, "labels"), resolve(args, "strength"), resolve(args, "level")
-    res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength, level=level)
+    truth = resolve(args, "truth")
+    if truth is not None and level != "hidden":
+        raise UsageError(f"{args.prog}: error: --truth {truth} applies to --level hidden only "
+                         "(the input level's truth is the causal features)")
+    res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength, level=level, truth=truth)
     if args.json:
         return json.dumps(res.to_dict(), indent=2)
+    against = {"task": "the task circuit (units that read a causal feature, with a non-zero output weight)",
+               "effect": "the units with an individual effect (their patch alone moves the output)"}
     return "\n".join([
         f"Mean AUROC ± standard error over {seeds} seeds x {samples} samples, labels={labels}, "
-        f"strength={strength:g}" + (", hidden units" if level == "hidden" else ""),
+        f"strength={strength:g}" + (f", hidden units, truth={res.truth}" if level == "hidden" else ""),
+        *([f"hidden units scored against {against[res.truth]}"] if level == "hidden" else []),
         f"{GLOSS}",
         "",
         res.to_markdown(errors="sem"),
@@ -294,7 +409,7 @@ def cmd_table(args, paint):
 
 
 COMMANDS = {
-    "circuits": (cmd_circuits, "describe each regime: what it plants, whom it fools, its features",
+    "circuits": (cmd_circuits, "describe each regime: what it plants, whom it fools and why, its features",
                  (), (), ["neurotrace circuits", "neurotrace circuits --json"]),
     "attribute": (cmd_attribute, "one method on one circuit at one seed: AUROC and the ranked features",
                   ("method", "circuit", "samples", "seed", "labels", "strength"), ("method", "circuit"),
@@ -307,9 +422,10 @@ COMMANDS = {
                 ["neurotrace compare --circuit confounded",
                  "neurotrace compare --circuit suppressor --strength 2 --samples 2048"]),
     "table": (cmd_table, "mean AUROC of every method on every circuit (the evals/RESULTS.md table)",
-              ("seeds", "samples", "labels", "strength", "level"), (),
+              ("seeds", "samples", "labels", "strength", "level", "truth"), (),
               ["neurotrace table", "neurotrace table --labels scrambled --seeds 256",
-               "neurotrace table --level hidden", "neurotrace table --strength 0.5 --json"]),
+               "neurotrace table --level hidden", "neurotrace table --level hidden --truth effect",
+               "neurotrace table --strength 0.5 --json"]),
 }
 
 MAIN_EPILOG = """\

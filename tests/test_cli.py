@@ -54,12 +54,24 @@ def library_error(fn, *args, **kwargs) -> str:
     return str(err.value)
 
 
-FEATURE = re.compile(r"(f\d+)(\*?)(!?)=(\d+\.\d+)")
+LABEL = re.compile(r"(f\d+)(\*?)(!?)")
+ENTRY = re.compile(r"(\[[^\]]*\]|f\d+\*?!?)=(\d+\.\d+)")
+
+
+def printed_groups(stdout: str):
+    """``[([(name, is_truth, is_decoy), ...], score_text)]``: the tie groups of an attribute block in
+    printed order; a bracketed entry is one group of several tied features."""
+    return [([(n, s == "*", d == "!") for n, s, d in LABEL.findall(entry)], score)
+            for entry, score in ENTRY.findall(stdout)]
 
 
 def ranked_features(stdout: str):
     """``[(name, is_truth, is_decoy, score_text)]`` in printed order from an attribute block."""
-    return [(n, s == "*", d == "!", v) for n, s, d, v in FEATURE.findall(stdout)]
+    return [(n, t, d, score) for members, score in printed_groups(stdout) for n, t, d in members]
+
+
+def plain_lines(text: str) -> list[str]:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()
 
 
 # --- bad input: one line on stderr, exit 2, no traceback -------------------------------------
@@ -96,6 +108,10 @@ BAD = {
                        lambda: nt.evaluate(labels="fake")),
     "level invalid": (["table", "--level", "hiden"], {}, ["'hiden'", "did you mean 'hidden'", "input, hidden"],
                       lambda: nt.evaluate(level="hiden")),
+    "truth invalid": (["table", "--level", "hidden", "--truth", "efect"], {},
+                      ["'efect'", "did you mean 'effect'", "task, effect"],
+                      lambda: nt.evaluate(level="hidden", truth="efect")),
+    "truth without hidden": (["table", "--truth", "task"], {}, ["--truth", "--level hidden"], None),
     "strength negative": ([*GS, "--strength", "-1"], {}, ["'-1'"], lambda: nt.evaluate(strength="-1")),
     "strength nan": ([*GS, "--strength", "nan"], {}, ["'nan'"], lambda: nt.evaluate(strength="nan")),
     "strength inf": (["compare", "--circuit", "clean", "--strength", "inf"], {}, ["'inf'"],
@@ -194,9 +210,62 @@ def test_attribute_json_matches_text():
     assert f"auroc    : {data['auroc']:.4f}" in text
     printed = ranked_features(text)
     shown = data["features"][: len(printed)]
-    assert [(n, t, d, v) for n, t, d, v in printed] == [
-        (f["feature"], f["ground_truth"], f["decoy"], f"{f['importance']:.3f}") for f in shown
-    ]
+    assert [(n, t, d) for n, t, d, _ in printed] == [(f["feature"], f["ground_truth"], f["decoy"]) for f in shown]
+    # a group prints one score, its highest member's (tied scores agree far below 3 decimals)
+    groups = printed_groups(text)
+    firsts = [f for k, f in enumerate(shown) if k == 0 or f["tie_group"] != shown[k - 1]["tie_group"]]
+    assert [score for _, score in groups] == [f"{f['importance']:.3f}" for f in firsts]
+
+
+# --- ties: printed as ties, never as a ranking -------------------------------------------------
+
+
+@pytest.mark.parametrize("method, circuit", [("gradient", "suppressor"), ("gradient", "redundant"),
+                                             ("patching", "redundant"), ("denoising_patching", "interaction"),
+                                             ("correlation", "redundant"), ("random", "clean")])
+def test_attribute_prints_the_tie_groups_auroc_counts(method, circuit):
+    """The printed groups are ``nt.tie_groups`` of the seed's scores: tied features share a bracket."""
+    _, scores, mask = run_seed(circuit, method, seed=0)
+    expected = nt.tie_groups(scores[0])
+    proc = run("attribute", "--method", method, "--circuit", circuit)
+    assert proc.returncode == 0, proc.stderr
+    groups = printed_groups(proc.stdout)
+    assert len(groups) <= len(expected)
+    for (members, score), group in zip(groups, expected, strict=False):
+        assert [n for n, _, _ in members] == [f"f{i}" for i in group]
+        assert [t for _, t, _ in members] == [bool(mask[i]) for i in group]
+        assert score == f"{scores[0, group[0]]:.3f}"
+    tied = any(len(g) > 1 for g in expected[: len(groups)])
+    assert ("[ ] = a tie" in proc.stdout) == tied
+
+
+def test_all_zero_scores_are_one_tie_not_a_ranking():
+    """Gradient on redundant scores every feature 0: one group of all twelve, no order to read."""
+    for method, circuit in [("gradient", "redundant"), ("denoising_patching", "interaction")]:
+        text = run("attribute", "--method", method, "--circuit", circuit).stdout
+        groups = printed_groups(text)
+        assert len(groups) == 1 and len(groups[0][0]) == nt.make_circuit(circuit).n_features
+        assert groups[0][1] == "0.000" and "auroc    : 0.5000" in text
+        assert "f0*=0.000" not in text  # no feature printed on its own as if ranked
+
+
+def test_compare_shows_ties_as_groups_and_cuts_only_between_groups():
+    data = run_json("compare", "--circuit", "interaction")
+    _, scores, mask = run_seed("interaction", None, seed=0)
+    k = int(mask.sum())
+    text = run("compare", "--circuit", "interaction").stdout
+    for r, row in enumerate(data["methods"]):
+        groups = [list(g) for g in nt.tie_groups(scores[r])]
+        shown = [[f"f{i}" for i in g] for g in groups]
+        n = len(row["top_groups"])
+        assert row["top_groups"] == shown[:n]  # whole groups, best first
+        assert sum(map(len, shown[: n - 1])) < k <= sum(map(len, shown[:n]))  # the top k, no more groups
+        line = next(ln for ln in text.splitlines() if ln.startswith(row["method"] + " "))
+        bracketed = re.findall(r"\[([^\]]*)\]", line)
+        assert bracketed == [" ".join(f"{m}" + ("*" if mask[int(m[1:])] else "") for m in g)
+                             for g in row["top_groups"] if len(g) > 1]
+    denoising = next(r for r in data["methods"] if r["method"] == "denoising_patching")
+    assert len(denoising["top_groups"]) == 1 and len(denoising["top_groups"][0]) == 12
 
 
 @pytest.mark.parametrize("labels", ["real", "scrambled"])
@@ -226,7 +295,63 @@ def test_compare_has_a_row_per_registered_method_with_evaluates_numbers():
         line = next(ln for ln in text.splitlines() if ln.startswith(row["method"] + " "))
         assert f"{row['auroc']:.4f}" in line
         assert re.findall(r"f\d+", line.split(f"{row['auroc']:.4f}")[1]) == row["top"]
-    assert "the decoy targets this method" in next(ln for ln in text.splitlines() if ln.startswith("correlation"))
+    assert "<- fooled" in next(ln for ln in text.splitlines() if ln.startswith("correlation"))
+
+
+def _why_block(text: str) -> dict:
+    """``{method: reason}`` from the block after a compare table (reasons unwrapped)."""
+    lines = plain_lines(text)
+    start = next(k for k, ln in enumerate(lines) if ln.startswith(f"below auroc {claims.FOOLED_BELOW:g} here"))
+    out, method = {}, None
+    for ln in lines[start + 1:]:
+        if ln.startswith("      "):
+            out[method] = (out[method] + " " + ln.strip()).strip()
+        else:
+            method, out[ln.split()[0]] = ln.split()[0], ""
+    return out
+
+
+@pytest.mark.parametrize("circuit, strength", [("confounded", 1), ("suppressor", 1), ("redundant", 1),
+                                               ("interaction", 1), ("suppressor", 3), ("interaction", 0)])
+def test_compare_marks_every_method_below_the_bar_with_its_reason(circuit, strength):
+    data = run_json("compare", "--circuit", circuit, "--strength", str(strength))
+    text = run("compare", "--circuit", circuit, "--strength", str(strength)).stdout
+    below = [r["method"] for r in data["methods"] if r["auroc"] < claims.FOOLED_BELOW]
+    assert "random" in below  # seed 0's random draw: 0.41, below the bar on every circuit
+    why = _why_block(text)
+    assert list(why) == below
+    for row in data["methods"]:
+        line = next(ln for ln in text.splitlines() if ln.startswith(row["method"] + " "))
+        marked = "<- fooled" in line or "<- chance" in line
+        assert marked == (row["method"] in below) == row["fooled"], line
+        if row["method"] in below and row["method"] != "random":
+            reason = claims.explain(circuit, row["method"], strength, seed=0)
+            assert why[row["method"]] == reason == row["why"]
+            assert "<- fooled" in line
+    assert "<- chance" in next(ln for ln in text.splitlines() if ln.startswith("random "))
+    if strength == 0:  # the control: only the random baseline is below the bar
+        assert below == ["random"]
+    else:  # every method the regime lists is below the bar, and so is nothing unexplained
+        assert set(nt.CIRCUITS[circuit].fools) <= set(below)
+        assert not any(r.startswith("not a failure") for r in why.values())
+
+
+def test_compare_names_igs_quadrature_error_at_suppressor_strength_3():
+    text = run("compare", "--circuit", "suppressor", "--strength", "3").stdout
+    why = _why_block(text)
+    assert why["integrated_gradients"].startswith("quadrature error, not the decoy")
+    assert "integrated_gradients (not listed in this regime's fools)" in text
+    assert "gradient (the method this regime is built to fool)" in text
+
+
+@pytest.mark.parametrize("args", [("compare", "--circuit", "redundant"), ("compare", "--circuit", "interaction"),
+                                  ("compare", "--circuit", "suppressor", "--strength", "3"), ("circuits",),
+                                  ("attribute", "--method", "gradient", "--circuit", "redundant"),
+                                  ("attribute", "--method", "random", "--circuit", "clean"), GS])
+def test_lines_fit_in_100_columns(args):
+    proc = run(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert max(map(len, plain_lines(proc.stdout))) <= 100
 
 
 def test_table_json_equals_evaluate_means_at_the_harness_settings():
@@ -257,11 +382,33 @@ def test_table_scrambled_labels_and_seeds():
 def test_table_at_the_neuron_level():
     data = run_json("table", "--level", "hidden", "--seeds", "4", "--samples", "64")
     res = nt.evaluate(level="hidden", seeds=4, samples=64)
-    assert data["settings"]["level"] == "hidden"
+    assert data["settings"]["level"] == "hidden" and data["settings"]["truth"] == "task"  # the default truth
     pairs = [(c["method"], c["mean"]) for c in data["cells"]]
     assert pairs == [(c["method"], c["mean"]) for c in res.to_dict()["cells"]]
     text = run("table", "--level", "hidden", "--seeds", "4", "--samples", "64").stdout
-    assert "hidden units" in text and res.to_markdown(errors="sem") in text
+    assert "hidden units, truth=task" in text and res.to_markdown(errors="sem") in text
+
+
+@pytest.mark.parametrize("truth", nt.HIDDEN_TRUTHS)
+def test_table_hidden_truth(truth):
+    args = ("table", "--level", "hidden", "--truth", truth, "--seeds", "3", "--samples", "64")
+    data = run_json(*args)
+    res = nt.evaluate(level="hidden", truth=truth, seeds=3, samples=64)
+    assert data["settings"]["truth"] == truth
+    assert data["cells"] == res.to_dict()["cells"]
+    text = run(*args).stdout
+    assert f"truth={truth}" in text and res.to_markdown(errors="sem") in text
+
+
+def test_table_hidden_truths_differ_where_units_cancel():
+    """The two truths are different questions: on the suppressor unit patching fails one, holds the other."""
+    task, effect = (run_json("table", "--level", "hidden", "--truth", t, "--seeds", "2", "--samples", "64")
+                    for t in ("task", "effect"))
+
+    def cell(data, method, circuit):
+        return next(c["mean"] for c in data["cells"] if (c["method"], c["circuit"]) == (method, circuit))
+    assert cell(task, "patching", "suppressor") < claims.FOOLED_BELOW <= claims.HOLDS_AT <= \
+        cell(effect, "patching", "suppressor")
 
 
 def test_circuits_lists_every_regime_with_its_ground_truth():
@@ -271,9 +418,40 @@ def test_circuits_lists_every_regime_with_its_ground_truth():
         c = nt.make_circuit(entry["name"])
         assert entry["causal"] == [f"f{i}" for i in np.flatnonzero(c.causal)]
         assert entry["decoys"] == [f"f{i}" for i in np.flatnonzero(c.decoy)]
-        assert entry["fools"] == list(c.fools)
     text = run("circuits").stdout
-    assert "decoys : f6 f7" in text and "fools  : correlation" in text
+    assert "decoys   : f6 f7" in text and "fools    : correlation" in text
+
+
+def test_circuits_reads_the_registry_every_fooled_method_with_its_reason():
+    data = run_json("circuits")
+    assert data["fooled_below"] == claims.FOOLED_BELOW
+    text = " ".join(run("circuits").stdout.split())  # reasons are wrapped: compare unwrapped
+    for entry in data["circuits"]:
+        regime = nt.CIRCUITS[entry["name"]]
+        assert entry["description"] == regime.description
+        assert entry["fools"] == [{"method": m, "reason": why} for m, why in regime.fools.items()]
+        assert entry["target"] == regime.target and entry["complete"] == regime.complete
+        for method, why in regime.fools.items():
+            assert f"- {method}: {why}" in text
+    assert len(nt.CIRCUITS["redundant"].fools) > 1  # the side effects are listed, not only the target
+    assert "fools : nothing (the control)" in text
+
+
+def test_circuits_builds_nothing_beyond_one_circuit_per_regime(monkeypatch, capsys):
+    """Description, fools and complete come from the registry; a build is only for the feature masks."""
+    import dataclasses
+
+    from neurotrace.cli import main
+
+    built = []
+    for name, regime in list(nt.CIRCUITS.items()):
+        def build(strength=1.0, seed=0, _name=name, _build=regime.build):
+            built.append((_name, strength, seed))
+            return _build(strength=strength, seed=seed)
+        monkeypatch.setitem(nt.CIRCUITS, name, dataclasses.replace(regime, build=build))
+    assert main(["circuits"]) == 0
+    assert sorted(built) == sorted((name, 1.0, 0) for name in nt.CIRCUITS)
+    assert "fools" in capsys.readouterr().out
 
 
 # --- environment defaults, colour, help ------------------------------------------------------
@@ -359,7 +537,7 @@ def test_version_and_help():
 
 
 def _readme_sessions():
-    """``(env, argv, printed)`` for each ``$ ... neurotrace attribute ...`` line in README console blocks."""
+    """``(env, argv, printed)`` for each ``$ ... neurotrace ...`` line in README console blocks."""
     import shlex
     from pathlib import Path
 
@@ -373,16 +551,17 @@ def _readme_sessions():
             words = shlex.split(command)
             env = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
             argv = [w for w in words if w not in {f"{k}={v}" for k, v in env.items()}]
-            if argv[:2] == ["neurotrace", "attribute"]:
+            if argv[:1] == ["neurotrace"]:
                 sessions.append((env, argv[1:], printed.rstrip("\n")))
     return sessions
 
 
-def test_readme_attribute_examples_are_real_output():
+def test_readme_examples_are_real_output():
     sessions = _readme_sessions()
     demos = [argv for _, argv, _ in sessions]
     assert list(GS) in demos
     assert ["attribute", "--method", "patching", "--circuit", "suppressor"] in demos
+    assert ["compare", "--circuit", "confounded"] in demos
     for env, argv, printed in sessions:
         proc = run(*argv, env=env)
         assert (proc.stdout + proc.stderr).rstrip("\n") == printed, " ".join(argv)
