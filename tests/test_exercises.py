@@ -12,7 +12,8 @@ import pytest
 
 import neurotrace as nt
 from neurotrace import exercises as ex
-from neurotrace.exercises import solutions
+from neurotrace.claims import FOOLED_BELOW, HOLDS_AT
+from neurotrace.exercises import pages, solutions
 
 BOOK = Path(__file__).resolve().parents[1] / "book" / "exercises"
 
@@ -316,7 +317,7 @@ def test_decoy_checker_reports_the_measured_aurocs():
     with ex.registered_circuit("bump", solutions.bump_decoy):
         res = nt.evaluate(["gradient", "patching"], "bump", seeds=4)
     fooled, honest = res.mean()[:, 0]
-    assert fooled <= 0.9 and honest >= 0.95
+    assert fooled < FOOLED_BELOW and honest >= HOLDS_AT
     assert f"gradient is fooled (mean AUROC {fooled:.3f}), patching is not ({honest:.3f})" in result.message
 
 
@@ -325,6 +326,23 @@ def test_decoy_checker_names_the_mistake(name):
     args, expected = DECOY_MISTAKES[name]
     result = ex.check_decoy(*args, seeds=4)
     assert not result.ok and expected in result.message, result.message
+
+
+def _mean_patching(circuit, X, rng):
+    return nt.attribute("patching", circuit, X, rng=rng, corruption="mean")
+
+
+def test_decoy_checker_bars_are_the_books():
+    """Not fooled means holds (HOLDS_AT), as for the book's regimes: a method between the bars is
+    not fooled, but it does not hold either, and the checker says so."""
+    with ex.registered_method("mean_patching", _mean_patching, family="causal"):
+        result = ex.check_decoy(solutions.baseline_bump_decoy, "integrated_gradients", "mean_patching", seeds=4)
+        with ex.registered_circuit("baseline_bump", solutions.baseline_bump_decoy):
+            between = nt.evaluate("mean_patching", "baseline_bump", seeds=4).mean()[0, 0]
+    assert FOOLED_BELOW <= between < HOLDS_AT
+    assert not result.ok
+    assert f"The method mean_patching does not hold: its mean AUROC is {between:.3f}" in result.message
+    assert f"{HOLDS_AT} or more" in result.message
 
 
 def test_decoy_checker_leaves_the_circuit_registry_as_it_was():
@@ -362,6 +380,108 @@ def test_registered_circuit_rejects_bad_names(name, message):
     with pytest.raises(ValueError, match=message):
         with ex.registered_circuit(name, solutions.bump_decoy):
             pass
+
+
+# --- the pages' facts (neurotrace.exercises.pages) ------------------------------------------------
+
+
+def _scored(mine, fn, library, seeds=2):
+    with ex.registered_method(mine, fn, family=nt.METHODS[library].family):
+        return nt.evaluate([library, mine], seeds=seeds, samples=128)
+
+
+def test_gradient_page_facts():
+    res = _scored("my_gradient", lambda c, X, rng: solutions.gradient_saliency(c, X), "gradient")
+    facts = pages.gradient_scores(res)
+    assert facts.failed() == []
+    assert facts["ex1_suppressor"] == res.cell("gradient", "suppressor").mean() < FOOLED_BELOW
+    assert facts["ex1_decoys"] == "f6 and f7"
+    listed = [r for r in nt.CIRCUITS if "gradient" in nt.CIRCUITS[r].fools]
+    assert set(listed) >= {"suppressor", "redundant", "interaction"}
+    table = pages.fooled_table(res, "my_gradient", "gradient").splitlines()
+    assert len(table) == 2 + len(listed)
+    for regime, row in zip(listed, table[2:], strict=True):  # one row per regime, with the regime's own reason
+        assert f"{regime} ({facts[f'ex1_{regime}']:.3f})" in facts["ex1_fooled_on"]
+        assert row.startswith(f"| {regime} | {facts[f'ex1_{regime}']:.3f} |")
+        assert nt.CIRCUITS[regime].fools["gradient"] in row
+    late_abs = _scored("my_gradient", lambda c, X, rng: np.abs(_grad(c, X).mean(0)), "gradient")  # abs after mean
+    assert "my_gradient scores the library gradient's AUROC on every seed of every regime" in \
+        pages.gradient_scores(late_abs).failed()
+
+
+def test_patching_page_facts():
+    def mine(c, X, rng):
+        return solutions.patching_scores(c, X, solutions.resample(X, rng))
+
+    res = _scored("my_patching", mine, "patching")
+    facts = pages.patching_scores(res)
+    assert facts.failed() == []
+    assert 0 < facts["ex3_relative_gap"] < 1
+    assert facts["ex3_fooled_on"] == f"redundant ({res.cell('my_patching', 'redundant').mean():.3f})"
+    same = replace(res, importances=res.importances[[0, 0]])  # the library's own partners: nothing differs
+    assert pages.patching_scores(same).failed() == [
+        "my_patching's importances differ from the library's (its partners are drawn differently)"]
+    auroc = res.auroc.copy()
+    auroc[1, res.circuits.index("redundant")] = 1.0  # a patching the redundant regime does not fool
+    assert len(pages.patching_scores(replace(res, auroc=auroc)).failed()) == 2
+
+
+def test_completeness_steps_facts():
+    steps = [4, 8, 16, 32, 64, 128, 256]
+    gaps = {}
+    for name in ("clean", "suppressor"):
+        c = nt.make_circuit(name)
+        X = c.sample(64, nt.make_rng("test", "steps"))
+        base = np.zeros(c.n_features)
+        gaps[name] = [ex.completeness_gap(c, X, base, solutions.integrated_gradients(c, X, base, s)) for s in steps]
+    facts = pages.completeness_steps(gaps, steps)
+    assert facts.failed() == []
+    k = facts["ex2_suppressor_steps"]
+    assert gaps["suppressor"][steps.index(k)] < 0.01 <= gaps["suppressor"][steps.index(k) - 1]
+    flat = {"clean": gaps["clean"], "suppressor": [1.0] * len(steps)}  # never within the tolerance
+    never = pages.completeness_steps(flat, steps)
+    assert never["ex2_suppressor_steps"] is None and len(never.failed()) == 1
+    assert len(pages.completeness_steps({"clean": flat["suppressor"], "suppressor": flat["suppressor"]},
+                                        steps).failed()) == 2
+
+
+def test_integrated_gradients_page_facts():
+    def scores(fn):
+        return lambda c, X, rng: np.abs(fn(c, X, np.zeros(c.n_features), 64)).mean(axis=0)
+
+    with ex.registered_method("my_ig", scores(solutions.integrated_gradients), family="causal"):
+        res = nt.evaluate(["gradient", "integrated_gradients", "my_ig"], "suppressor", seeds=2, samples=128)
+    facts = pages.integrated_gradients_scores(res, solutions.integrated_gradients)
+    assert facts.failed() == []
+    assert facts["ex2_my_ig_coarse"] < FOOLED_BELOW <= HOLDS_AT <= facts["ex2_my_ig_suppressor"]
+    assert facts["ex2_library_ig_far"] < FOOLED_BELOW and facts["ex2_far_strength"] > 2
+
+    def fine_always(circuit, X, baseline, steps):  # ignores the steps it is asked for
+        return solutions.integrated_gradients(circuit, X, baseline, 256)
+
+    assert pages.integrated_gradients_scores(res, fine_always).failed() == [
+        "with 8 steps my_ig is fooled on the suppressor"]
+
+
+def test_decoy_page_facts(monkeypatch):
+    facts = pages.decoy_rules(seeds=2)
+    assert facts.failed() == [] and (facts["fooled_below"], facts["holds_at"]) == (FOOLED_BELOW, HOLDS_AT)
+    assert 0 < facts["suppressor_ratio"] <= facts["effect_ratio"]
+    monkeypatch.setattr(pages, "DECOY_EFFECT_RATIO", facts["suppressor_ratio"] / 2)
+    assert pages.decoy_rules(seeds=2).failed() == [
+        "the shipped suppressor's decoys stay within the checker's effect ratio"]
+
+
+def test_going_further_facts():
+    with ex.registered_circuit("bump", solutions.bump_decoy), \
+            ex.registered_circuit("baseline_bump", solutions.baseline_bump_decoy):
+        further = nt.evaluate(["input_x_gradient", "integrated_gradients", "patching"], list(pages.BUMPS), seeds=2)
+    facts = pages.going_further(further)
+    assert facts.failed() == []
+    assert facts["ex4_mean_patching_baseline_bump"] < HOLDS_AT <= facts["ex4_patching_baseline_bump"]
+    auroc = further.auroc.copy()
+    auroc[further.methods.index("patching"), further.circuits.index("baseline_bump")] = 0.5
+    assert pages.going_further(replace(further, auroc=auroc)).failed() == ["resample patching holds on both bumps"]
 
 
 # --- the result object, the solutions, the notebooks --------------------------------------------

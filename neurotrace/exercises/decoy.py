@@ -6,10 +6,13 @@ What a checker *can* verify, all measured with the library on the circuit's own 
    interventional measure, scores it above 0). Every other feature either has zero weight
    into the network or a net effect well below the weakest causal feature's -- otherwise
    it is part of the circuit, whatever the label says.
-2. The chosen method is fooled: its AUROC drops clearly below 1 *and* a decoy outranks a
-   causal feature (so the drop is the decoy's doing, not noise).
-3. The other method is not fooled: its AUROC stays near 1.
-4. Strength 0 is a control: the decoy is switched off and the fooled method recovers.
+2. The chosen method is fooled: its mean AUROC falls below ``claims.FOOLED_BELOW`` *and* a
+   decoy outranks a causal feature (so the drop is the decoy's doing, not noise).
+3. The other method is not fooled: it holds (mean AUROC at least ``claims.HOLDS_AT``).
+4. Strength 0 is a control: the decoy is switched off and the fooled method holds again.
+
+The bars are the book's own (``neurotrace.claims``), the ones its regimes meet: a method a
+regime does not list holds, a listed one is fooled, and at strength 0 every method holds.
 
 What it cannot verify: that the decoy is plausible in a trained network, or that the
 method is fooled on any data but the circuit's own distribution.
@@ -21,15 +24,16 @@ import numpy as np
 
 from .._checks import check_choice
 from ..circuits import Circuit
+from ..claims import FOOLED_BELOW, HOLDS_AT
 from ..evaluate import evaluate
 from ..methods import METHODS
 from ._feedback import Mistake, checker, fmt
 from .registry import registered_circuit
 
-FOOLED_BELOW = 0.9      # mean AUROC at or below this: fooled (one decoy above all 4 causal gives 0.875)
-TRUTHFUL_ABOVE = 0.95   # mean AUROC at or above this: not fooled
+# Fooled: mean AUROC below claims.FOOLED_BELOW (one decoy above all 4 causal features of the clean
+# core already gives 0.875). Not fooled, and the control: mean AUROC at least claims.HOLDS_AT.
 # A non-causal feature with weight may move the output by at most this fraction of the
-# weakest causal feature's mean |patching effect| (the shipped suppressor reaches 0.63).
+# weakest causal feature's mean |patching effect| (the shipped suppressor's decoys stay below it).
 DECOY_EFFECT_RATIO = 0.75
 UNDER_TEST = "_decoy_under_test"
 
@@ -121,20 +125,22 @@ def check_decoy(builder, fools: str, not_fooled: str = "patching", *, seeds: int
     fooled_auroc = float(real.cell(fools, UNDER_TEST).mean())
     scores = real.importances[methods.index(fools), 0].mean(axis=0)  # mean over seeds, (d,)
     c = circuits[0]
-    if fooled_auroc > FOOLED_BELOW:
+    if not fooled_auroc < FOOLED_BELOW:
         raise Mistake(f"The method {fools} is not fooled: its mean AUROC is {fooled_auroc:.3f} over {seeds} seeds "
-                      f"(fooled means {FOOLED_BELOW} or less). Make the decoy stronger, so that {fools} ranks it "
+                      f"(fooled means below {FOOLED_BELOW}). Make the decoy stronger, so that {fools} ranks it "
                       "above the causal features.")
     if scores[c.decoy].max() <= scores[c.causal].min():
         raise Mistake(f"The AUROC of {fools} drops to {fooled_auroc:.3f}, but not because of your decoy: no decoy "
                       "outranks a causal feature on average. Look at which features it does rank high.")
     honest_auroc = float(real.cell(not_fooled, UNDER_TEST).mean())
-    if honest_auroc < TRUTHFUL_ABOVE:
-        raise Mistake(f"The method {not_fooled} is fooled too: its mean AUROC is {honest_auroc:.3f} (not fooled means "
-                      f"{TRUTHFUL_ABOVE} or more). Your decoy must fool {fools} but not {not_fooled}.")
+    if honest_auroc < HOLDS_AT:
+        how = "is fooled too" if honest_auroc < FOOLED_BELOW else "does not hold"
+        raise Mistake(f"The method {not_fooled} {how}: its mean AUROC is {honest_auroc:.3f} (not fooled means it "
+                      f"holds, {HOLDS_AT} or more). Your decoy must fool {fools} but not {not_fooled}.")
     control_auroc = float(control.cell(fools, UNDER_TEST).mean())
-    if control_auroc < TRUTHFUL_ABOVE:
-        raise Mistake(f"at strength 0 {fools} is still fooled (mean AUROC {control_auroc:.3f}): strength 0 "
+    if control_auroc < HOLDS_AT:
+        how = "is still fooled" if control_auroc < FOOLED_BELOW else "does not hold"
+        raise Mistake(f"at strength 0 {fools} {how} (mean AUROC {control_auroc:.3f}, below {HOLDS_AT}): strength 0 "
                       "must switch the decoy off, so the control shows the failure comes from the decoy.")
     return (f"An honest decoy: {decoys}. {fools} is fooled (mean AUROC {fooled_auroc:.3f}), {not_fooled} is "
             f"not ({honest_auroc:.3f}), and at strength 0 {fools} recovers ({control_auroc:.3f}). Checked on "
