@@ -12,26 +12,34 @@ Needs the ``[book]`` extra (matplotlib); the core library never imports this mod
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, get_hinting_flag
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.font_manager import findfont, get_font
+from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.patches import Patch
 
 from ._rng import make_rng
 from .analysis import (
+    confounded_picture,
+    default_data,
     first_order_error,
     first_order_patches,
     path_integrals,
     resample_patches,
     steepest_feature,
+    suppressor_picture,
+    switch_pairs,
     switch_table,
 )
+from .circuits import CIRCUITS, make_circuit, switch_share
+from .claims import FOOLED_BELOW
 from .methods import METHODS, integrated_gradients
+from .scoring import TIE_TOLERANCE, tie_groups
 
 # --- the palette ------------------------------------------------------------------------------
 
@@ -81,23 +89,18 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _show_figures_in_ipython():
-    """Let IPython display a bare ``Figure`` as PNG.
+class BookFigure(Figure):
+    """A ``Figure`` that IPython shows as a PNG when a cell returns it.
 
-    The figures here are built with ``Figure()``, not pyplot, so nothing is drawn twice or kept
-    alive by pyplot; but then the inline backend's formatter may never be registered (it is set
-    up lazily, on first pyplot use). Register one for ``Figure`` directly.
+    The figures here are built without pyplot, so nothing is drawn twice or kept alive by
+    pyplot; but then the inline backend's formatter for ``Figure`` may never be registered (it
+    is set up lazily, on first pyplot use). ``_repr_png_`` shows the figure either way, and
+    only once: a formatter registered for ``Figure`` (the inline backend's, once pyplot is
+    imported) takes precedence over it, and neither leaves a pyplot figure to flush.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
-
-_show_figures_in_ipython()
+    def _repr_png_(self) -> bytes:
+        return figure_png(self)
 
 
 def feature_roles(circuit) -> np.ndarray:
@@ -133,27 +136,120 @@ def _grid(n: int, ncols: int):
     return -(-n // ncols), ncols
 
 
+# --- what a regime's strength means, and what a failure is --------------------------------------
+
+
+def strength_word(regime: str) -> str | None:
+    """How to name ``regime``'s strength: ``"decoy strength"`` where it plants a decoy,
+    ``"strength"`` where it rewires the causal features (the switch regimes: the gate's share),
+    ``None`` where it changes nothing (``Regime.complete == 0``: the control)."""
+    if CIRCUITS[regime].complete == 0.0:
+        return None
+    return "decoy strength" if make_circuit(regime).decoy.any() else "strength"
+
+
+def setting_label(regime: str, strength: float) -> str:
+    """``"confounded, decoy strength 1.00"``, ``"redundant, strength 0.25"``, ``"clean (control)"``."""
+    word = strength_word(regime)
+    return f"{regime} (control)" if word is None else f"{regime}, {word} {strength:.2f}"
+
+
+def _strength_phrase(regimes, strength: float) -> str:
+    """The strength of a figure over several regimes, named as its regimes name it ("" if none has one)."""
+    words = {strength_word(r) for r in regimes} - {None}
+    if not words:
+        return ""
+    return f"{'decoy strength' if words == {'decoy strength'} else 'strength'} {strength:g}"
+
+
+FAILURE_KINDS = {
+    "target": "the regime's target",
+    "listed": "a failure the regime also lists",
+    "not listed": "a failure the regime does not list",
+    "baseline": "the baseline",
+}
+"""Why a method sits below ``claims.FOOLED_BELOW``, in a word (the key) and a phrase (the value)."""
+
+FAILURE_NOTES = {  # the rank figure's footnote: each kind in a few words
+    "target": "what the regime is built to fool",
+    "listed": "another failure it lists",
+    "not listed": "a failure it does not plant",
+    "baseline": "the chance floor",
+}
+
+
+def failure_kind(regime: str, method: str, auroc: float) -> str | None:
+    """``None`` when ``auroc`` is not below ``claims.FOOLED_BELOW``; else which kind of failure
+    (a key of ``FAILURE_KINDS``): the regime's target (``CIRCUITS[regime].target``), another
+    method its ``fools`` lists (a side effect such as saturation), the random baseline, or a
+    failure the regime does not list."""
+    if not auroc < FOOLED_BELOW:
+        return None
+    listing = _listing(regime, method)
+    if listing:
+        return listing
+    if method in METHODS and METHODS[method].family == "baseline":
+        return "baseline"
+    return "not listed"
+
+
 # --- ranked importances -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a strip: the features a method puts at one rank.
+
+    ``rank``: the shared rank (1 = top), the position of the block's first column;
+    ``start``: that column (0-based); ``features``: the feature indices in the block, by
+    index. More than one feature is a tie (:func:`neurotrace.scoring.tie_groups`): the block
+    is drawn as one, with no order inside it.
+    """
+
+    rank: int
+    start: int
+    features: tuple
+
+    @property
+    def tied(self) -> bool:
+        return len(self.features) > 1
+
+    @property
+    def stop(self) -> int:
+        """One past the block's last column."""
+        return self.start + len(self.features)
+
+
+TIE_FILL = "#FFFFFF"  # a tie of mixed roles: white, so the role-coloured names inside read
+TIE_EDGE = "#303030"
+ROLE_INK = {"causal": ROLE_COLORS["causal"], "decoy": "#B84A00", "other": "#505050"}  # text on white
 
 
 class RankStrips:
     """Every method's ranking as one strip per method, redrawn in place.
 
-    Row *i* is method *i*; column *r* holds the feature that method ranks *r*-th (rank 1 on the
-    left), labelled with its name and coloured by its role (causal / decoy / other). The
-    shade says how important the method finds it (its score over the method's top score), so
-    a feature scored 0 is pale. The method's AUROC is printed at the end of its strip.
+    Row *i* is method *i*. Its features are laid out by rank, rank 1 on the left, in blocks
+    (:class:`Block`): a feature ranked on its own gets one cell, labelled with its name and
+    coloured by its role (causal / decoy / other); features the method scores the same
+    (:func:`neurotrace.scoring.tie_groups`, the grouping the AUROC uses) get ONE block spanning
+    their columns, outlined, labelled "tied ×k" with its members (causal and decoy features by
+    name, noise counted), so a tie never reads as an order. The shade says how important the
+    method finds a block (its score over the method's top score): a score of 0 is pale. The
+    method's AUROC ends the strip; below ``claims.FOOLED_BELOW`` it is marked ▼ with the kind
+    of failure (:func:`failure_kind`). ``blocks[i]`` holds row *i*'s blocks.
 
     ``update(results)`` takes a one-seed ``Results`` for one circuit (``nt.evaluate(...,
     seeds=1)``) and changes the existing artists. The layout is fixed in inches, so nothing
     shifts between frames. ``png()`` is the slider's fast path: the static parts (method
-    names, rank numbers, legend) are rendered once and cached; a redraw paints one collection
-    of cells, pastes the feature names and AUROCs from a bitmap cache and renders the title.
+    names, rank numbers, legend) are rendered once per legend and cached; a redraw paints one
+    collection of blocks, pastes the labels and AUROCs from a bitmap cache and renders the title.
     """
 
-    # Layout, in inches.
+    # Layout, in inches; fonts in points (>= 12: the strips are read on a projector).
     CELL_WIDTH, CELL_HEIGHT = 0.5, 0.42
-    LEFT, RIGHT, TOP, BOTTOM = 2.1, 0.85, 0.95, 0.75
+    LEFT, RIGHT, TOP, BOTTOM = 2.1, 1.85, 0.95, 1.3
+    NAME_SIZE, SCORE_SIZE, TAG_SIZE, HEAD_SIZE = 12, 14, 12, 12
+    INSET_X, INSET_Y = 0.045, 0.06  # data units: the white gap around each block
 
     def __init__(self, methods, n_features: int, *, title: str | None = None, dpi: int = 80):
         self.methods = tuple(methods)
@@ -162,111 +258,270 @@ class RankStrips:
         m, d = len(self.methods), self.n_features
         grid_w, grid_h = self.CELL_WIDTH * d, self.CELL_HEIGHT * m
         width, height = self.LEFT + grid_w + self.RIGHT, self.TOP + grid_h + self.BOTTOM
+        self._height = height
         with matplotlib.rc_context(STYLE):
-            self.figure = Figure(figsize=(width, height), dpi=dpi)
+            self.figure = BookFigure(figsize=(width, height), dpi=dpi)
             FigureCanvasAgg(self.figure)
             ax = self.figure.add_axes((self.LEFT / width, self.BOTTOM / height, grid_w / width, grid_h / height))
             ax.set_xlim(-0.5, d - 0.5)
             ax.set_ylim(m - 0.5, -0.5)
             ax.set_axis_off()
             self.ax = ax
-            cells = [[(c - 0.5, r - 0.5), (c + 0.5, r - 0.5), (c + 0.5, r + 0.5), (c - 0.5, r + 0.5)]
-                     for r in range(m) for c in range(d)]
-            self.cells = ax.add_collection(PolyCollection(cells, facecolors=ROLE_COLORS["other"],
-                                                          edgecolors="white", linewidths=1.5))
-            self.names = [[ax.text(c, r, "", ha="center", va="center", fontsize=12) for c in range(d)]
-                          for r in range(m)]
-            self.scores_text = [ax.text(d - 0.5 + 0.2, r, "", ha="left", va="center", fontsize=14)
+            self.cells = ax.add_collection(PolyCollection([], facecolors=ROLE_COLORS["other"]), autolim=False)
+            # Each row's label pool: a tie block takes at most 4 pieces for its >= 2 columns, a
+            # single feature 1 for its column, so 2 per column always suffice.
+            self.labels = [[ax.text(0, r, "", ha="left", va="center", fontsize=self.NAME_SIZE)
+                            for _ in range(2 * d)] for r in range(m)]
+            self.scores_text = [ax.text(d - 0.5 + 0.2, r, "", ha="left", va="center", fontsize=self.SCORE_SIZE)
                                 for r in range(m)]
+            self.tags = [ax.text(d - 0.5 + 1.25, r, "", ha="left", va="center", fontsize=self.TAG_SIZE)
+                         for r in range(m)]
             for r, method in enumerate(self.methods):
                 ax.text(-0.5 - 0.15, r, method, ha="right", va="center", fontsize=13)
+            grey = "#505050"
             for c in range(d):
-                ax.text(c, -0.6, str(c + 1), ha="center", va="bottom", fontsize=11, color="#505050")
-            ax.text(-0.5 - 0.15, -0.6, "rank →", ha="right", va="bottom", fontsize=11, color="#505050")
-            ax.text(d - 0.5 + 0.2, -0.6, "AUROC", ha="left", va="bottom", fontsize=11, color="#505050")
+                ax.text(c, -0.6, str(c + 1), ha="center", va="bottom", fontsize=self.HEAD_SIZE, color=grey)
+            ax.text(-0.5 - 0.15, -0.6, "rank →", ha="right", va="bottom", fontsize=self.HEAD_SIZE, color=grey)
+            ax.text(d - 0.5 + 0.2, -0.6, "AUROC", ha="left", va="bottom", fontsize=self.HEAD_SIZE, color=grey)
             self.suptitle = self.figure.text(0.5, 1 - 0.15 / height, title or "", ha="center", va="top",
                                              fontsize=15, fontweight="bold")
-            self.figure.legend(handles=role_legend_handles(), loc="lower center", ncol=3, frameon=False,
-                               bbox_to_anchor=(0.5, 0.0))
-        self._pasted = [t for row in self.names for t in row] + self.scores_text
-        self._background = None
-        self._sprites = {}
+        self.blocks = [[] for _ in self.methods]
+        self._pasted = [t for row in self.labels for t in row] + self.scores_text + self.tags
+        self._key = None  # what the legend shows: (roles present, any tie, any failure)
+        self._legend = self._note = None
+        self._legends = {}  # legend key -> (legend, footnote)
+        self._backgrounds = {}  # legend key -> the rendered static parts
+        self._sprites, self._widths, self._layouts = {}, {}, {}
+        self._shown = []  # the texts with something to paste
+        self._to_px = None  # the axes' data -> pixel affine, read once the figure is drawn
+
+    # --- the state ---------------------------------------------------------------------------
 
     def update(self, results, *, title: str | None = None):
-        """Show ``results`` (one circuit, seed 0): cells, feature names and AUROCs."""
-        from .circuits import make_circuit
-
-        circuit = make_circuit(results.circuits[0], strength=results.strength, seed=0)
+        """Show ``results`` (one circuit, seed 0): blocks, labels, AUROCs and failure marks."""
+        regime = results.circuits[0]
+        circuit = make_circuit(regime, strength=results.strength, seed=0)
         roles = feature_roles(circuit)
         names = feature_names(circuit)
         auroc = results.auroc[:, 0, 0]
-        colours = np.empty((len(self.methods), self.n_features, 4))
+        verts, faces, edges, widths, shown = [], [], [], [], []
+        any_tie, failures = False, set()
         for r, method in enumerate(self.methods):
             k = results.methods.index(method)
             scores = results.importances[k, 0, 0]
-            order = np.argsort(-scores, kind="stable")
-            top = scores[order[0]]
-            share = scores[order] / top if top > 0 else np.zeros(self.n_features)
-            for c, j in enumerate(order):
-                shade = 0.2 + 0.8 * share[c]  # a zero score stays visible, but pale
-                colours[r, c] = (*to_rgb(ROLE_COLORS[roles[j]]), shade)
-                text = self.names[r][c]
-                text.set_text(names[j])
-                dark = roles[j] != "other" and shade > 0.55
-                text.set_color("white" if dark else "#202020")
-                text.set_fontweight("bold" if roles[j] != "other" else "normal")
+            top = float(scores.max())
+            pool = iter(self.labels[r])
+            self.blocks[r] = []
+            start = 0
+            for group in tie_groups(scores):
+                block = Block(rank=start + 1, start=start, features=tuple(int(j) for j in group))
+                self.blocks[r].append(block)
+                shade = 0.2 + 0.8 * (float(scores[group[0]]) / top if top > 0 else 0.0)  # a zero stays visible
+                kinds = {str(roles[j]) for j in group}
+                x0, x1 = block.start - 0.5 + self.INSET_X, block.stop - 0.5 - self.INSET_X
+                y0, y1 = r - 0.5 + self.INSET_Y, r + 0.5 - self.INSET_Y
+                verts.append([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+                if len(kinds) == 1:
+                    role = kinds.pop()
+                    faces.append((*to_rgb(ROLE_COLORS[role]), shade))
+                    ink = "white" if role != "other" and shade > 0.55 else "#202020"
+                else:
+                    faces.append((*to_rgb(TIE_FILL), 1.0))
+                    ink = None  # each role in its own ink
+                edges.append((*to_rgb(TIE_EDGE), 1.0) if block.tied else (0.0, 0.0, 0.0, 0.0))
+                widths.append(2.0 if block.tied else 0.0)
+                any_tie |= block.tied
+                members = tuple((names[j], str(roles[j])) for j in block.features)
+                for text, x, colour, weight in self._layout(block.start, members, ink):
+                    label = next(pool)
+                    label.set_text(text)
+                    label.set_position((x, r))
+                    label.set_color(colour)
+                    label.set_fontweight(weight)
+                    shown.append(label)
+                start = block.stop
+            for text in pool:
+                if text.get_text():
+                    text.set_text("")
+            kind = failure_kind(regime, method, float(auroc[k]))
+            failures.add(kind)
             self.scores_text[r].set_text(f"{auroc[k]:.2f}")
-        self.cells.set_facecolor(colours.reshape(-1, 4))
-        self.suptitle.set_text(title or self.title or (f"{results.circuits[0]}, decoy strength "
-                                                       f"{results.strength:.2f}: every method's ranking"))
+            self.scores_text[r].set_fontweight("bold" if kind else "normal")
+            self.tags[r].set_text(f"▼ {kind}" if kind else "")
+        self._shown = shown + [t for t in self.scores_text + self.tags if t.get_text()]
+        self.cells.set_verts(verts)
+        self.cells.set_facecolor(faces)
+        self.cells.set_edgecolor(edges)
+        self.cells.set_linewidth(widths)
+        present = tuple(role for role in ROLE_COLORS if (roles == role).any())
+        self._set_legend((present, any_tie, tuple(k for k in FAILURE_KINDS if k in failures)))
+        self.suptitle.set_text(title or self.title or f"{setting_label(regime, results.strength)}: "
+                                                      "every method's ranking")
         return self.figure
+
+    @property
+    def legend(self):
+        """The legend shown now (one per set of roles, ties and failure kinds, built once)."""
+        return self._legend
+
+    def _layout(self, start: int, members: tuple, ink) -> list:
+        """A block's label: ``(text, x, colour, weight)`` pieces, the longest form that fits.
+
+        ``members``: ``(name, role)`` of the block's features; ``ink``: the text colour on a
+        one-role block, ``None`` for a mixed tie (each role in its own ink). Cached.
+        """
+        key = (start, members, ink)
+        if key in self._layouts:
+            return self._layouts[key]
+        by_role = [(role, [name for name, r in members if r == role]) for role in ROLE_COLORS]
+        by_role = [(role, names) for role, names in by_role if names]
+        room = len(members) * self.CELL_WIDTH * self.figure.dpi - 10  # px, inside the inset
+        gap = 0.3 * self.NAME_SIZE * self.figure.dpi / 72
+        for pieces in self._forms(len(members), by_role):
+            size = [self._width(text, self._weight(role), self.NAME_SIZE) for text, role in pieces]
+            total = sum(size) + gap * (len(pieces) - 1)
+            if total <= room:
+                break  # else the last, shortest form
+        per_px = 1.0 / (self.CELL_WIDTH * self.figure.dpi)  # data units per pixel
+        x = start + (len(members) - 1) / 2 - total / 2 * per_px
+        out = []
+        for (text, role), w in zip(pieces, size, strict=True):
+            colour = ink if ink is not None else ROLE_INK.get(role, "#202020")
+            out.append((text, x, colour, self._weight(role)))
+            x += (w + gap) * per_px
+        self._layouts[key] = out
+        return out
+
+    @staticmethod
+    def _weight(role) -> str:
+        return "bold" if role in ("causal", "decoy") else "normal"
+
+    @staticmethod
+    def _forms(k, members):
+        """Candidate labels for a block of ``k`` features, most explicit first: lists of ``(text,
+        role or None)``. ``members``: ``(role, names)`` of the roles present, in ``ROLE_COLORS`` order."""
+        if k == 1:
+            role, (name,) = members[0]
+            return [[(name, role)]]
+        head = (f"tied ×{k}:", None)
+
+        def joined(sep, piece):
+            return [(t if i == 0 else f"{sep} {t}", role) for i, (t, role) in enumerate(piece)]
+
+        if len(members) == 1 and members[0][0] == "other":  # noise alone: no count to repeat
+            named = counted = [("other (noise)", "other")]
+        else:
+            named = [(" ".join(ms) if role != "other" or len(ms) <= 2 else f"{len(ms)} other", role)
+                     for role, ms in members]
+            counted = [(f"{len(ms)} {role}", role) for role, ms in members]
+        forms = [joined("=", [(" = ".join(ms), role) for role, ms in members])] if k <= 4 else []
+        forms += [[head, *joined("+", named)], [head, *joined("+", counted)], [(f"tied ×{k}", None)], [("=", None)]]
+        return forms
+
+    def _width(self, text, weight, size) -> float:
+        """Width in pixels of ``text`` as the figure renders it."""
+        key = (text, weight, size)
+        if key not in self._widths:
+            font = get_font(findfont(FontProperties(weight=weight, size=size)))
+            font.clear()
+            font.set_size(size, self.figure.dpi)
+            font.set_text(text, 0, flags=get_hinting_flag())  # as the Agg renderer lays it out
+            self._widths[key] = font.get_width_height()[0] / 64
+        return self._widths[key]
+
+    def _set_legend(self, key):
+        """Show the legend for ``key`` = (roles present, any tie, kinds of failure): only what the frame has."""
+        if key == self._key:
+            return
+        for artist in self._legends.get(self._key, ()):
+            artist.set_visible(False)
+        self._key = key
+        if key in self._legends:
+            for artist in self._legends[key]:
+                artist.set_visible(True)
+            self._legend, self._note = self._legends[key]
+            return
+        present, any_tie, failures = key
+        handles = role_legend_handles(present)
+        if any_tie:
+            handles.append(Patch(facecolor=TIE_FILL, edgecolor=TIE_EDGE, linewidth=2,
+                                 label="tied: one block, one rank"))
+        with matplotlib.rc_context(STYLE):
+            self._legend = self.figure.legend(handles=handles, loc="lower center", ncol=len(handles),
+                                              frameon=False, bbox_to_anchor=(0.5, 0.62 / self._height),
+                                              handlelength=1.6, columnspacing=1.2)
+            self._note = self.figure.text(0.5, 0.1 / self._height, self._note_text(failures), ha="center",
+                                          va="bottom", fontsize=12, color="#303030", linespacing=1.3)
+        self._legends[key] = (self._legend, self._note)
+
+    def _note_text(self, failures) -> str:
+        """The footnote for the kinds of failure shown: one line, or two if one is too wide."""
+        if not failures:
+            return ""
+        head = f"▼ fooled (AUROC below {FOOLED_BELOW:g}): "
+        items = [f"{kind} = {FAILURE_NOTES[kind]}" for kind in failures]
+        room = self.figure.get_figwidth() * self.figure.dpi - 24
+        if self._width(head + "; ".join(items), "normal", 12) <= room:
+            return head + "; ".join(items)
+        for cut in range(len(items) - 1, 0, -1):
+            first, second = head + "; ".join(items[:cut]) + ";", "; ".join(items[cut:])
+            if self._width(first, "normal", 12) <= room:
+                return f"{first}\n{second}"
+        return head + "\n" + "; ".join(items)
+
+    # --- the fast redraw ------------------------------------------------------------------------
 
     def rgba(self) -> np.ndarray:
         """Render the current state: ``(height_px, width_px, 4)`` uint8, reusing the static parts."""
         canvas = self.figure.canvas
         changing = [self.cells, self.suptitle] + self._pasted
-        if self._background is None:
+        background = self._backgrounds.get(self._key)
+        if background is None:
             for artist in changing:
                 artist.set_visible(False)
             canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            background = self._backgrounds[self._key] = canvas.copy_from_bbox(self.figure.bbox)
             for artist in changing:
                 artist.set_visible(True)
-        canvas.restore_region(self._background)
+        if self._to_px is None:
+            self._to_px = self.ax.transData.get_affine().get_matrix()[:2].tolist()
+        canvas.restore_region(background)
         self.figure.draw_artist(self.cells)
         self.figure.draw_artist(self.suptitle)
         pixels = np.asarray(canvas.buffer_rgba())
-        for text in self._pasted:
+        for text in self._shown:
             self._paste(pixels, text)
         return pixels
 
     def _sprite(self, text):
-        """A text rendered once as (alpha (h, w) in [0, 1], rgb (3,)), cached by its look."""
+        """A text rendered once as (1 - alpha, colour x alpha), each ``(h, w, 1|3)``, cached by its look."""
         key = (text.get_text(), text.get_color(), text.get_fontweight(), text.get_fontsize())
         if key not in self._sprites:
             font = get_font(findfont(text.get_fontproperties()))
             font.clear()
             font.set_size(key[3], self.figure.dpi)
-            font.set_text(key[0], 0)
+            font.set_text(key[0], 0, flags=get_hinting_flag())
             font.draw_glyphs_to_bitmap(antialiased=True)
-            alpha = np.asarray(font.get_image(), dtype=float) / 255.0
-            self._sprites[key] = (alpha, 255.0 * np.array(to_rgb(key[1])))
+            alpha = np.asarray(font.get_image(), dtype=float)[:, :, None] / 255.0
+            self._sprites[key] = (1.0 - alpha, alpha * (255.0 * np.array(to_rgb(key[1]))))
         return self._sprites[key]
 
     def _paste(self, pixels, text):
         """Alpha-blend ``text``'s cached bitmap where the Text artist itself would be drawn."""
         if not text.get_text():
             return
-        alpha, rgb = self._sprite(text)
-        x, y = text.get_transform().transform(text.get_position())
-        h, w = alpha.shape
+        keep, ink = self._sprite(text)
+        (a, b, e), (c, d, f) = self._to_px  # the axes' data -> pixel affine (fixed: the layout is)
+        u, v = text.get_position()
+        x, y = a * u + b * v + e, c * u + d * v + f
+        h, w = keep.shape[:2]
         left = x - {"left": 0, "center": w / 2, "right": w}[text.get_horizontalalignment()]
         top = pixels.shape[0] - y - {"top": 0, "center": h / 2, "bottom": h,
                                      "baseline": h, "center_baseline": h / 2}[text.get_verticalalignment()]
         top, left = int(round(top)), int(round(left))
         region = pixels[top:top + h, left:left + w, :3]
-        a = alpha[: region.shape[0], : region.shape[1], None]
-        region[...] = (region * (1 - a) + rgb * a).astype(np.uint8)
+        rh, rw = region.shape[:2]
+        region[...] = (region * keep[:rh, :rw] + ink[:rh, :rw]).astype(np.uint8)
 
     def png(self, compress_level: int = 1) -> bytes:
         """The current state as PNG bytes (fast path; light compression by default)."""
@@ -288,42 +543,58 @@ def importances(results, *, title: str | None = None) -> Figure:
 # --- AUROC bars ------------------------------------------------------------------------------------
 
 
+def _listing(regime: str, method: str) -> str | None:
+    """``"target"`` if ``method`` is ``regime``'s target, ``"listed"`` if its ``fools`` lists it
+    otherwise (read from the registry, nothing is built), else ``None``."""
+    fools = CIRCUITS[regime].fools
+    if method not in fools:
+        return None
+    return "target" if method == CIRCUITS[regime].target else "listed"
+
+
 @_styled
 def auroc_bars(results, *, title: str | None = None) -> Figure:
     """Mean AUROC (± standard error over seeds) per method: one panel per circuit.
 
-    A dashed line marks chance (0.5); a method the circuit is built to fool gets a hatched
-    bar, so the planted failures stand out.
+    A dashed line marks chance (0.5). The regime's target (``CIRCUITS[c].target``) gets a
+    hatched bar, the other methods its ``fools`` lists a dotted one, so the planted failures
+    stand out; a bar below ``claims.FOOLED_BELOW`` that the regime does not list (the random
+    baseline aside) says so next to its value.
     """
-    from .circuits import make_circuit
-
     mean, sem = results.mean(), results.sem()
     n_m, n_c = mean.shape
     nrows, ncols = _grid(n_c, 3)
-    fig = Figure(figsize=(max(7.5, 3.4 * ncols + 2.6), (0.42 * n_m + 1.2) * nrows + 0.8), layout="constrained")
+    fig = BookFigure(figsize=(max(7.5, 3.4 * ncols + 2.6), (0.42 * n_m + 1.2) * nrows + 0.8), layout="constrained")
     grid = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
     axes = grid.ravel()
     for ax in axes[n_c:]:
         ax.set_visible(False)
     y = np.arange(n_m)
+    shown = set()
     for j, (ax, circuit) in enumerate(zip(axes, results.circuits, strict=False)):
-        fools = make_circuit(circuit).fools
         for i, method in enumerate(results.methods):
+            listing = _listing(circuit, method)
+            shown.add(listing)
             ax.barh(y[i], mean[i, j], xerr=sem[i, j], height=0.7, capsize=3,
                     color=method_style(method)["color"], alpha=0.9,
-                    # targeted: vermillion hatching, visible on any method colour
-                    edgecolor=ROLE_COLORS["decoy"] if method in fools else "black",
-                    linewidth=2 if method in fools else 0.6, hatch="//" if method in fools else None)
-            ax.text(mean[i, j] + sem[i, j] + 0.03, y[i], f"{mean[i, j]:.2f}", va="center", fontsize=11)
+                    # vermillion hatching, visible on any method colour
+                    edgecolor=ROLE_COLORS["decoy"] if listing else "black",
+                    linewidth=2 if listing else 0.6, hatch={"target": "//", "listed": ".."}.get(listing))
+            unlisted = failure_kind(circuit, method, float(mean[i, j])) == "not listed"
+            ax.text(mean[i, j] + sem[i, j] + 0.03, y[i], f"{mean[i, j]:.2f}" + (" ▼ not listed" if unlisted else ""),
+                    va="center", fontsize=12)
         ax.axvline(0.5, color="black", linestyle="--", linewidth=1)
         ax.set_xlim(0, 1.3)
         ax.set_xticks([0, 0.5, 1])
-        ax.set_title(circuit if circuit != "clean" else "clean (control)")
+        ax.set_title(circuit if strength_word(circuit) else f"{circuit} (control)")
         ax.set_xlabel("AUROC vs true circuit")
     axes[0].set_yticks(y, results.methods)
     axes[0].set_ylim(n_m - 0.5, -0.5)
-    fig.suptitle(title or f"Mean AUROC ± s.e. over {results.seeds} seeds\n(hatched: targeted; dashed: chance)",
-                 fontweight="bold")
+    at = _strength_phrase(results.circuits, results.strength)
+    key = [text for listing, text in (("target", "hatched: its target"), ("listed", "dotted: also listed"))
+           if listing in shown]
+    fig.suptitle(title or f"Mean AUROC ± s.e. over {results.seeds} seeds{', ' + at if at else ''}\n"
+                          f"({'; '.join(key + ['dashed: chance'])})", fontweight="bold")
     return fig
 
 
@@ -332,15 +603,14 @@ def auroc_table(results, *, title: str | None = None) -> Figure:
     """Mean AUROC of every method on every regime as an annotated grid (methods x regimes).
 
     The shade runs from chance (0.5, light) to a recovered circuit (1.0, dark), on the
-    colour-blind-safe ``cividis`` map; a cell the regime is built to fool gets a vermillion frame.
+    colour-blind-safe ``cividis`` map. A cell whose regime lists the method in its ``fools``
+    gets a vermillion frame: solid and thick for the regime's target, dashed for the others.
     """
     from matplotlib.patches import Rectangle
 
-    from .circuits import make_circuit
-
     mean = results.mean()
     n_m, n_c = mean.shape
-    fig = Figure(figsize=(2.4 + 1.35 * n_c, 0.48 * n_m + 1.6), layout="constrained")
+    fig = BookFigure(figsize=(2.4 + 1.35 * n_c, 0.48 * n_m + 1.6), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(mean, cmap="cividis", vmin=0.5, vmax=1.0, aspect="auto")
     for i in range(n_m):
@@ -350,10 +620,12 @@ def auroc_table(results, *, title: str | None = None) -> Figure:
                     color="black" if value > 0.8 else "white")
     for j, circuit in enumerate(results.circuits):
         for i, method in enumerate(results.methods):
-            if method in make_circuit(circuit).fools:
+            listing = _listing(circuit, method)
+            if listing:
                 ax.add_patch(Rectangle((j - 0.46, i - 0.44), 0.92, 0.88, fill=False,
-                                       edgecolor=ROLE_COLORS["decoy"], linewidth=3))
-    ax.set_xticks(range(n_c), [c if c != "clean" else "clean\n(control)" for c in results.circuits])
+                                       edgecolor=ROLE_COLORS["decoy"], linewidth=3.5 if listing == "target" else 2,
+                                       linestyle="-" if listing == "target" else "--"))
+    ax.set_xticks(range(n_c), [c if strength_word(c) else f"{c}\n(control)" for c in results.circuits])
     ax.set_yticks(range(n_m), results.methods)
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
@@ -361,8 +633,9 @@ def auroc_table(results, *, title: str | None = None) -> Figure:
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.6, ticks=[0.5, 0.75, 1.0])
     bar.set_label("mean AUROC (0.5 = chance)")
-    fig.suptitle(title or f"Mean AUROC over {results.seeds} seeds (framed: the regime targets the method)",
-                 fontweight="bold")
+    at = _strength_phrase(results.circuits, results.strength)
+    fig.suptitle(title or f"Mean AUROC over {results.seeds} seeds{', ' + at if at else ''}\n"
+                          "(framed: the regime's target; dashed frame: another failure it lists)", fontweight="bold")
     return fig
 
 
@@ -373,27 +646,28 @@ def auroc_table(results, *, title: str | None = None) -> Figure:
 def confounded_mechanism(circuit, X=None, *, title: str | None = None) -> Figure:
     """The decoy against the output next to a causal feature: correlated, yet zero weight.
 
-    ``X (n, n_features)`` are samples from the circuit's distribution (default: 512 from the
-    stream ``evaluate`` uses for the circuit's seed). Left: the causal
-    feature with the largest weight; right: the first decoy. Each panel states the feature's
-    |corr| with the output and its weight into the network (norm of its column of ``W``).
+    Draws :func:`neurotrace.analysis.confounded_picture` on ``X (n, n_features)`` (default:
+    the 512 samples ``evaluate`` draws for the circuit's seed): left, the causal feature with
+    the highest |corr| with the output; right, the decoy with the highest. Each panel states
+    the feature's |corr| (the ``correlation`` method's score, the numbers the page quotes) and
+    its largest weight into the network.
     """
-    X = circuit.sample(512, make_rng("data", circuit.seed)) if X is None else np.asarray(X, dtype=float)
+    X = default_data(circuit) if X is None else np.asarray(X, dtype=float)
+    picture = confounded_picture(circuit, X)
     y = circuit.forward(X)
-    weight = np.linalg.norm(circuit.W, axis=0)
-    causal = np.flatnonzero(circuit.causal)
-    decoys = np.flatnonzero(circuit.decoy)
-    j_causal = causal[np.argmax(weight[causal])]
-    j_decoy = decoys[0] if len(decoys) else np.flatnonzero(~circuit.causal)[0]
-    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    j_causal = picture["causal"]
+    j_decoy = picture["decoy"] if picture["decoy"] is not None else int(np.flatnonzero(~circuit.causal)[0])
+    corr = {j_causal: picture["causal_corr"],
+            j_decoy: picture["decoy_corr"] if picture["decoy"] is not None
+            else abs(float(np.corrcoef(X[:, j_decoy], y)[0, 1]))}
+    fig = BookFigure(figsize=(11, 4.8), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
-    corr = {}
+    roles = feature_roles(circuit)
     for ax, j in zip(axes, (j_causal, j_decoy), strict=True):
-        role = feature_roles(circuit)[j]
-        corr[j] = abs(float(np.corrcoef(X[:, j], y)[0, 1]))
-        ax.scatter(X[:, j], y, s=9, alpha=0.45, color=ROLE_COLORS[role], linewidths=0)
-        ax.set_xlabel(f"f{j} ({role})")
-        ax.set_title(f"f{j}: |corr| with output {corr[j]:.2f}\nweight into network {weight[j]:.2f}")
+        ax.scatter(X[:, j], y, s=9, alpha=0.45, color=ROLE_COLORS[roles[j]], linewidths=0)
+        ax.set_xlabel(f"f{j} ({roles[j]})")
+        ax.set_title(f"f{j}: |corr| with output {corr[j]:.2f}\n"
+                     f"largest weight into network {np.abs(circuit.W[:, j]).max():.2f}")
     axes[0].set_ylabel("network output y")
     fig.suptitle(title or (f"Decoy f{j_decoy} tracks the output (|corr| {corr[j_decoy]:.2f} vs "
                            f"{corr[j_causal]:.2f}) yet the network never reads it"), fontweight="bold")
@@ -404,49 +678,44 @@ def confounded_mechanism(circuit, X=None, *, title: str | None = None) -> Figure
 def suppressor_mechanism(circuit, x=None, *, feature: int | None = None, title: str | None = None) -> Figure:
     """The output along a decoy feature: steep local slopes, ~zero net change, and the IG path.
 
-    Left: f as the decoy ``feature`` (default: the first decoy) sweeps its data range, the
-    other features held at ``x`` (default: all ones), with the IG path from the zero baseline
-    to ``x`` marked on it. Right: along that path, the running IG integral of the decoy (it
-    climbs the gates and cancels back to ~0) next to the strongest causal feature.
+    Draws :func:`neurotrace.analysis.suppressor_picture` (``x`` defaults to all ones,
+    ``feature`` to the first decoy). Left: f as the decoy sweeps its data range, the other
+    features held at ``x``; the stretch the IG path crosses, from the baseline 0 to ``x_j``, is
+    shaded and drawn on top in black, its two ends labelled. Right: along that path, the running
+    IG integral of the decoy (it climbs the gates and cancels back to ~0) next to the causal
+    feature with the largest weight.
     """
-    d = circuit.n_features
-    x = np.ones(d) if x is None else np.asarray(x, dtype=float)
-    j = int(np.flatnonzero(circuit.decoy)[0]) if feature is None else int(feature)
-    grid = np.linspace(-2.5, 2.5, 4001)
-    sweep_X = np.tile(x, (len(grid), 1))
-    sweep_X[:, j] = grid
-    y = circuit.forward(sweep_X)
-    slope = np.abs(circuit.gradient(sweep_X)[:, j])
-    alphas, outputs, running = path_integrals(circuit, x)
-    weight = np.linalg.norm(circuit.W, axis=0)
-    causal = np.flatnonzero(circuit.causal)
-    j_causal = int(causal[np.argmax(weight[causal])])
-    on_path = (grid >= min(0.0, x[j])) & (grid <= max(0.0, x[j]))
-    x_base = x.copy()
-    x_base[j] = 0.0
-    net = float(circuit.forward(x[None])[0] - circuit.forward(x_base[None])[0])
+    p = suppressor_picture(circuit, x, feature=feature)
+    j, j_causal, x = p["decoy"], p["causal"], p["x"]
+    grid, y = p["grid"], p["outputs"]
+    lo, hi = min(0.0, x[j]), max(0.0, x[j])
+    on_path = (grid >= lo) & (grid <= hi)
 
-    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    fig = BookFigure(figsize=(12, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    left.plot(grid, y, color=ROLE_COLORS["decoy"], linewidth=2)
-    left.plot(grid[on_path], y[on_path], color="black", linewidth=4, alpha=0.35,
+    left.axvspan(lo, hi, color="#D9D9D9", alpha=0.6, linewidth=0, zorder=0)
+    left.plot(grid, y, color=ROLE_COLORS["decoy"], linewidth=2, zorder=2, label=f"y as f{j} moves")
+    left.plot(grid[on_path], y[on_path], color="black", linewidth=2.5, linestyle=(0, (4, 2)), zorder=3,
               label=f"IG path: f{j} from 0 to {x[j]:g}")
-    left.plot([0.0, x[j]], [y[np.argmin(np.abs(grid))], y[np.argmin(np.abs(grid - x[j]))]], "o",
-              color="black", markersize=7)
-    left.set_xlabel(f"decoy f{j} (other features held fixed)")
+    for value, name in ((0.0, "baseline"), (float(x[j]), "input")):
+        at = float(y[np.argmin(np.abs(grid - value))])
+        left.plot([value], [at], "o", color="black", markersize=8, zorder=4)
+        left.annotate(f"{name}\nf{j} = {value:g}", (value, at), xytext=(0, 12), textcoords="offset points",
+                      ha="center", va="bottom", fontsize=12, zorder=4)
+    left.set_xlabel(f"decoy f{j} (other features held at x)")
     left.set_ylabel("network output y")
-    left.set_title(f"Steepest slope |dy/df{j}| = {slope.max():.0f}\n"
-                   f"net change from 0 to {x[j]:g}: {_signed(net)}")
+    left.set_title(f"Steepest slope |dy/df{j}| = {p['steepest_slope']:.0f}\n"
+                   f"net change from 0 to {x[j]:g}: {_signed(p['net_change'])}")
     left.legend(loc="upper left", frameon=False)
 
-    right.plot(alphas, running[:, j], color=ROLE_COLORS["decoy"], linewidth=2.5, label=f"decoy f{j}")
-    right.plot(alphas, running[:, j_causal], color=ROLE_COLORS["causal"], linewidth=2.5,
+    right.plot(p["alphas"], p["running"][:, j], color=ROLE_COLORS["decoy"], linewidth=2.5, label=f"decoy f{j}")
+    right.plot(p["alphas"], p["running"][:, j_causal], color=ROLE_COLORS["causal"], linewidth=2.5,
                label=f"causal f{j_causal}")
     right.axhline(0, color="black", linewidth=0.8)
     right.set_xlabel("position along the IG path (0 = baseline, 1 = input)")
     right.set_ylabel("running integral of slope")
-    right.set_title(f"IG for f{j} climbs, then cancels: {_signed(running[-1, j])}\n"
-                    f"causal f{j_causal} keeps its effect: {_signed(running[-1, j_causal])}")
+    right.set_title(f"IG for f{j} climbs, then cancels: {_signed(p['ig_decoy'])}\n"
+                    f"causal f{j_causal} keeps its effect: {_signed(p['ig_causal'])}")
     right.legend(loc="best", frameon=False)
     fig.suptitle(title or f"Decoy f{j}: steep local slopes, yet no net effect on the output", fontweight="bold")
     return fig
@@ -457,7 +726,7 @@ def weights(circuit, *, title: str | None = None) -> Figure:
     """How strongly the network reads each feature: ``sum_h |v_h W_hj|``, bars coloured by role."""
     reads = np.abs(circuit.v[:, None] * circuit.W).sum(axis=0)
     roles = feature_roles(circuit)
-    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    fig = BookFigure(figsize=(10, 4.2), layout="constrained")
     ax = fig.subplots()
     ax.bar(np.arange(circuit.n_features), reads, color=[ROLE_COLORS[r] for r in roles], edgecolor="black",
            linewidth=0.5)
@@ -466,31 +735,55 @@ def weights(circuit, *, title: str | None = None) -> Figure:
     ax.set_ylabel("weight read by the network")
     present = [r for r in ("causal", "decoy", "other") if (roles == r).any()]
     ax.legend(handles=role_legend_handles(present), loc="upper right", frameon=False)
-    n_causal = int(circuit.causal.sum())
-    ax.set_title(title or f"{circuit.name}: the network reads exactly {n_causal} features", fontweight="bold")
+    n_read = int((reads > 0).sum())
+    ax.set_title(title or f"{circuit.name}: the network reads exactly {n_read} features", fontweight="bold")
     return fig
+
+
+def switch_moves(circuit) -> list[dict]:
+    """The move that fools each switch pair's single-feature method, read off its truth table.
+
+    One dict per pair of :func:`neurotrace.analysis.switch_pairs`: the ``pair``, its
+    ``table`` (:func:`neurotrace.analysis.switch_table`), the move as table cells ``start`` ->
+    ``end`` (row = first switch, column = second, index 0/1/2 = -1/absent/+1), what it does
+    (``move``), the output ``change`` it causes and whether that is ``none`` (within the tie
+    tolerance of the table's largest |output|). ``redundant``: knock the backup out while its
+    primary is +1; ``interaction``: restore the first switch alone into the all-absent reference.
+    """
+    out = []
+    for a, b in switch_pairs(circuit):
+        table = switch_table(circuit, (a, b))
+        if circuit.name == "redundant":
+            start, end, move = (2, 2), (2, 1), f"knock out f{b} (f{a} at +1)"
+        else:
+            start, end, move = (1, 1), (2, 1), f"restore f{a} alone"
+        change = float(table[end] - table[start])
+        scale = float(np.abs(table).max())
+        out.append({"pair": (a, b), "table": table, "start": start, "end": end, "move": move, "change": change,
+                    "none": abs(change) <= TIE_TOLERANCE * scale})
+    return out
 
 
 @_styled
 def switch_mechanism(circuit, *, title: str | None = None) -> Figure:
-    """The switch regimes' gates as truth tables, one per causal pair, with the moves that fool.
+    """The switch regimes' pairs as truth tables, with the single-feature move that fools.
 
     Each panel is the output over ``x_a, x_b in {-1, absent, +1}`` (everything else absent).
-    Outlined: the cells the data visit. Arrows: the single-feature move that changes nothing --
+    Outlined: the cells the data visit. The arrow is the move of :func:`switch_moves` --
     knocking out a backup (``redundant``) or restoring one input of an AND into the all-absent
-    reference (``interaction``).
+    reference (``interaction``) -- labelled with the change it makes at this strength: none
+    once the gate is complete, a real change below. Works at any strength.
     """
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
-    causal = np.flatnonzero(circuit.causal)
-    pairs = [tuple(causal[i:i + 2]) for i in range(0, len(causal) - 1, 2)]
-    tables = [switch_table(circuit, p) for p in pairs]
-    lim = max(float(np.abs(t).max()) for t in tables) or 1.0
-    fig = Figure(figsize=(5.2 * len(pairs) + 1.2, 5.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(pairs)))
-    X = circuit.sample(512, make_rng("data", circuit.seed))
+    moves = switch_moves(circuit)
+    lim = max(float(np.abs(m["table"]).max()) for m in moves) or 1.0
+    fig = BookFigure(figsize=(5.2 * len(moves) + 1.2, 5.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(moves)))
+    X = default_data(circuit)
     labels = ["−1", "absent", "+1"]
-    for ax, (a, b), table in zip(axes, pairs, tables, strict=True):
+    for ax, m in zip(axes, moves, strict=True):
+        (a, b), table = m["pair"], m["table"]
         image = ax.imshow(table, cmap="PuOr", vmin=-lim, vmax=lim)
         for r in range(3):
             for c in range(3):
@@ -500,22 +793,30 @@ def switch_mechanism(circuit, *, title: str | None = None) -> Figure:
         for r, c in visited:
             ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=ROLE_COLORS["causal"],
                                    linewidth=3))
-        if circuit.name == "redundant":  # knock out the backup b: (+1, +1) -> (+1, absent)
-            start, end, note = (2, 2), (2, 1), f"knock out f{b}: no change"
-        else:  # restore a alone into the reference: (absent, absent) -> (+1, absent)
-            start, end, note = (1, 1), (2, 1), f"restore f{a} alone: no change"
-        ax.add_patch(FancyArrowPatch((start[1], start[0]), (end[1], end[0]), arrowstyle="-|>",
-                                     mutation_scale=22, color="black", linewidth=2, shrinkA=14, shrinkB=14))
+        (r0, c0), (r1, c1) = m["start"], m["end"]
+        dr, dc = (0.3, 0.0) if c0 != c1 else (0.0, 0.3)  # beside the numbers, not through them
+        ax.add_patch(FancyArrowPatch((c0 + dc, r0 + dr), (c1 + dc, r1 + dr), arrowstyle="-|>", mutation_scale=22,
+                                     color="black", linewidth=2, shrinkA=6, shrinkB=6))
         ax.set_xticks(range(3), labels)
         ax.set_yticks(range(3), labels)
         ax.set_xlabel(f"f{b}")
         ax.set_ylabel(f"f{a}")
-        ax.set_title(f"f{a}, f{b}: {note}")
+        ax.set_title(f"{m['move']}: " + ("no change" if m["none"] else f"output changes by {_signed(m['change'])}"))
         ax.spines[:].set_visible(False)
     fig.colorbar(image, ax=list(axes), label="network output y (rest absent)", shrink=0.85)
-    kind = "OR with a backup" if circuit.name == "redundant" else "AND"
-    fig.suptitle(title or f"{circuit.name}: each pair is an {kind}; outlined cells are where the data live",
-                 fontweight="bold")
+    share, _ = switch_share(circuit.strength)
+    kind = "an OR with a backup" if circuit.name == "redundant" else "an AND"
+    complete = CIRCUITS[circuit.name].complete if circuit.name in CIRCUITS else None
+    at = f"{circuit.name}, strength {circuit.strength:.2f}"
+    tail = "outlined cells are where the data live"
+    if share >= 1:
+        head = f"{at}: each pair is {kind}"
+    elif share == 0:
+        head = f"{at}: no gate yet, every switch has its own pathway"
+    else:
+        head = f"{at}: the gate carries {share:.0%} of each pair's output"
+        tail = (f"it becomes {kind} from strength {complete:g}; " if complete else "") + tail
+    fig.suptitle(title or f"{head}\n{tail}", fontweight="bold")
     return fig
 
 
@@ -550,7 +851,7 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
     change = circuit.forward(X) - circuit.forward(base[None])[0]
     err = float(np.max(np.abs(total - change)))
 
-    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    fig = BookFigure(figsize=(12, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2)
     left.plot(alphas, outputs - outputs[0], color="black", linewidth=3, label="f(path) − f(baseline)")
     left.plot(alphas, running.sum(axis=1), color=METHOD_COLORS[1], linewidth=2, linestyle="--",
@@ -576,42 +877,42 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
 
 @_styled
 def sweep_curves(sweep, *, ncols: int = 5, title: str | None = None) -> Figure:
-    """AUROC against decoy strength on one regime: one small panel per method.
+    """AUROC against strength on one regime: one small panel per method.
 
     Small multiples rather than one crowded panel, because several methods sit at exactly 1.0
     and their lines would hide each other. Each panel: the mean over seeds (line), the middle
     80% of seeds (band, ``Sweep.band()``), chance (dashed) and the tuned strength 1 (thin
-    vertical). A method the regime is built to fool gets a tinted panel.
+    vertical). A method the regime's ``fools`` lists gets a tinted panel, its target a
+    stronger tint and "(target)" in the panel's title.
     """
-    from .circuits import make_circuit
-
-    fools = make_circuit(sweep.circuit).fools
     mean = sweep.mean()
     low, high = sweep.band()
+    word = strength_word(sweep.circuit)
     nrows, ncols = _grid(len(sweep.methods), ncols)
-    fig = Figure(figsize=(2.75 * ncols + 0.6, 2.25 * nrows + 0.9), layout="constrained")
+    fig = BookFigure(figsize=(2.75 * ncols + 0.6, 2.25 * nrows + 0.9), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
     for ax in axes[len(sweep.methods):]:
         ax.set_visible(False)
     for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
         style = method_style(method)
-        if method in fools:
-            ax.set_facecolor("#FBE3D6")  # a pale vermillion: the planted failure
+        listing = _listing(sweep.circuit, method)
+        if listing:  # pale vermillion: a planted failure; stronger for the regime's target
+            ax.set_facecolor("#F7CDB5" if listing == "target" else "#FBE3D6")
         ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
         ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
         ax.fill_between(sweep.strengths, low[i], high[i], color=style["color"], alpha=0.25, linewidth=0)
         ax.plot(sweep.strengths, mean[i], linewidth=2.4, **style)
-        ax.set_title(method, fontsize=13)  # the tint, not the title, marks a targeted method
+        ax.set_title(method + (" (target)" if listing == "target" else ""), fontsize=13)
         ax.set_ylim(0.3, 1.05)
         ax.set_yticks([0.5, 0.75, 1.0])
     for ax in axes[::ncols]:
         ax.set_ylabel("AUROC")
     for k, ax in enumerate(axes[: len(sweep.methods)]):
         if k + ncols >= len(sweep.methods):
-            ax.set_xlabel("decoy strength")
+            ax.set_xlabel(word or "strength (no effect)")
             ax.xaxis.set_tick_params(labelbottom=True)
-    name = sweep.circuit if sweep.circuit != "clean" else "clean (control)"
-    fig.suptitle(title or f"{name}: AUROC vs decoy strength ({sweep.seeds} seeds; band: middle 80%)",
+    name = sweep.circuit if word else f"{sweep.circuit} (control)"
+    fig.suptitle(title or f"{name}: AUROC vs {word or 'strength'} ({sweep.seeds} seeds; band: middle 80%)",
                  fontweight="bold")
     return fig
 
@@ -649,7 +950,7 @@ def attribution_patching_figure(circuit, X=None, X_patch=None, *, features=None,
     slope = circuit.gradient(X)
     roles = feature_roles(circuit)
 
-    fig = Figure(figsize=(6.0 * len(features) + 0.4, 9.6), layout="constrained")
+    fig = BookFigure(figsize=(6.0 * len(features) + 0.4, 9.6), layout="constrained")
     axes = fig.subplots(2, len(features), squeeze=False)
     for col, j in enumerate(features):
         top, bottom = axes[0, col], axes[1, col]

@@ -13,6 +13,7 @@ Needs the ``[book]`` extra (matplotlib, ipywidgets); the core library never impo
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import itertools
@@ -23,9 +24,10 @@ import numpy as np
 
 from ._checks import check_choice, check_strength
 from .circuits import CIRCUITS, make_circuit
+from .claims import FOOLED_BELOW, explain
 from .evaluate import evaluate
 from .methods import METHODS
-from .plots import RankStrips
+from .plots import FAILURE_KINDS, RankStrips, failure_kind, setting_label, strength_word
 
 # Dense where the proxies collapse (0 to 0.5), sparser beyond the tuned point 1.
 DEFAULT_STRENGTHS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -45,10 +47,46 @@ def aurocs(results) -> dict:
     return {m: float(a) for m, a in zip(results.methods, results.auroc[:, 0, 0], strict=True)}
 
 
-def _caption(results) -> str:
-    fools = make_circuit(results.circuits[0]).fools
-    parts = [f"{m} {a:.2f}" + (" (targeted)" if m in fools else "") for m, a in aurocs(results).items()]
-    return f"{results.circuits[0]}, strength {results.strength:.2f}. AUROC: " + " · ".join(parts)
+@functools.lru_cache(maxsize=1024)
+def failure_reason(regime: str, method: str, strength: float, samples: int = 512) -> str:
+    """Why ``method`` falls below ``claims.FOOLED_BELOW`` on ``regime`` at ``strength`` (seed 0):
+    :func:`neurotrace.claims.explain` (the regime's listed reason, or a diagnosis such as IG's
+    quadrature error), or, for a baseline, its registered summary. Cached: the live explorer
+    asks again on every redraw."""
+    if method in METHODS and METHODS[method].family == "baseline":
+        return METHODS[method].summary
+    return explain(regime, method, strength, samples=samples)
+
+
+def failures(results, *, samples: int = 512) -> list[dict]:
+    """Every method of a one-seed ``Results`` below ``claims.FOOLED_BELOW``, with its reason.
+
+    One dict per failure, in the results' method order: ``method``, ``auroc``, ``kind`` (a key
+    of :data:`neurotrace.plots.FAILURE_KINDS`: the regime's ``target``, another ``listed``
+    failure, ``not listed``, or the ``baseline``) and ``reason`` (:func:`failure_reason`).
+    """
+    regime = results.circuits[0]
+    out = []
+    for method, value in aurocs(results).items():
+        kind = failure_kind(regime, method, value)
+        if kind:
+            out.append({"method": method, "auroc": value, "kind": kind,
+                        "reason": failure_reason(regime, method, float(results.strength), samples)})
+    return out
+
+
+def _caption(results, samples: int = 512) -> str:
+    regime = results.circuits[0]
+    target = CIRCUITS[regime].target
+    below = failures(results, samples=samples)
+    marked = {f["method"] for f in below}
+    parts = [f"{m} {a:.2f}" + (" ▼" if m in marked else "") + (" (target)" if m == target else "")
+             for m, a in aurocs(results).items()]
+    lines = [f"{setting_label(regime, results.strength)}. AUROC: " + " · ".join(parts)]
+    if below:
+        lines.append(f"▼ below {FOOLED_BELOW:g}, and why:")
+        lines += [f"{f['method']} {f['auroc']:.2f} ({FAILURE_KINDS[f['kind']]}): {f['reason']}" for f in below]
+    return "\n".join(lines)
 
 
 def _methods(methods) -> tuple:
@@ -66,7 +104,9 @@ class Explorer:
 
     Moving the slider calls :meth:`show`, which recomputes :func:`snapshot`, updates the
     existing figure (:class:`~neurotrace.plots.RankStrips`: no rebuilt figure, cached static
-    parts) and swaps the PNG in an ``ipywidgets.Image``. ``seconds`` holds the last redraw's
+    parts) and swaps the PNG in an ``ipywidgets.Image``. Above it, ``table`` shows every
+    AUROC, each one below ``claims.FOOLED_BELOW`` marked ▼ with its kind; below it, ``why``
+    gives the reason for each (:func:`failures`). ``seconds`` holds the last redraw's
     timings (about 30 ms for ten methods on an idle 2-core machine: 7 ms library, 22 ms figure).
     Display it by making it the last expression of a cell.
     """
@@ -83,15 +123,18 @@ class Explorer:
         self.regime = w.Dropdown(options=list(CIRCUITS), value=circuit, description="regime")
         self.slider = w.FloatSlider(
             value=strength, min=0.0, max=max(float(max_strength), strength), step=step,
-            description="decoy strength", readout_format=".2f", continuous_update=True,
+            description=_slider_label(circuit), readout_format=".2f", continuous_update=True,
             style={"description_width": "initial"}, layout=w.Layout(width="28em"))
         self.table = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.why = w.HTML()
         self.status = w.HTML()
-        self.widget = w.VBox([w.HBox([self.regime, self.slider]), self.table, self.image, self.status])
+        # The reasons go under the image, so the image stays put while their number changes.
+        self.widget = w.VBox([w.HBox([self.regime, self.slider]), self.table, self.image, self.why, self.status])
         self.slider.observe(self._changed, names="value")
         self.regime.observe(self._changed, names="value")
         self.results = None
+        self.failures = []
         self.seconds = {}
         self.show()
 
@@ -107,8 +150,10 @@ class Explorer:
         t1 = time.perf_counter()
         self.strips.update(self.results)
         self.image.value = self.strips.png()
+        self.failures = failures(self.results, samples=self.samples)
+        self.table.value, self.why.value = self._table_html(), self._why_html()
+        self.slider.description = _slider_label(circuit)
         t2 = time.perf_counter()
-        self.table.value = self._table_html()
         self.seconds = {"compute": t1 - t0, "draw": t2 - t1, "total": t2 - t0}
         self.status.value = (f"<small>redraw {1e3 * self.seconds['total']:.0f} ms (library "
                              f"{1e3 * self.seconds['compute']:.0f} ms, figure "
@@ -121,15 +166,32 @@ class Explorer:
         return aurocs(self.results)
 
     def _table_html(self) -> str:
-        fools = make_circuit(self.results.circuits[0]).fools
+        """Every AUROC; each one below ``claims.FOOLED_BELOW`` marked ▼ with its kind."""
+        target = CIRCUITS[self.results.circuits[0]].target
+        kinds = {f["method"]: f["kind"] for f in self.failures}
         cells = "".join(
-            f"<td style='padding:0 0.8em'>{html.escape(m)}<br><b>{a:.2f}</b>"
-            + (" <span title='this regime targets it'>(targeted)</span>" if m in fools else "") + "</td>"
+            f"<div>{html.escape(m)}<br><b>{a:.2f}</b>"
+            + (f" ▼&nbsp;{html.escape(kinds[m])}" if m in kinds else " (target)" if m == target else "") + "</div>"
             for m, a in self.aurocs.items())
-        return f"<table style='font-size:1.05em'><tr><td><b>AUROC</b></td>{cells}</tr></table>"
+        return (f"<div style='display:flex;flex-wrap:wrap;gap:0.3em 1.4em;font-size:1.05em'>"
+                f"<div><b>AUROC</b></div>{cells}</div>")  # wraps on a narrow screen
+
+    def _why_html(self) -> str:
+        """The reason for each AUROC below ``claims.FOOLED_BELOW`` (:func:`failures`)."""
+        if not self.failures:
+            return ""
+        items = "".join(
+            f"<li><b>{html.escape(f['method'])} {f['auroc']:.2f}</b>, {html.escape(FAILURE_KINDS[f['kind']])}: "
+            f"{html.escape(f['reason'])}</li>" for f in self.failures)
+        return (f"<div class='nt-failures' style='font-size:1.05em'><b>▼ below {FOOLED_BELOW:g}, and why:</b>"
+                f"<ul style='margin:0.2em 0'>{items}</ul></div>")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _slider_label(regime: str) -> str:
+    return strength_word(regime) or "strength (no effect)"
 
 
 def explorer(circuit: str = "confounded", strength: float = 1.0, **options) -> Explorer:
@@ -164,8 +226,9 @@ _SCRIPT = """
 class StaticSlider:
     """Precomputed frames over a grid of strengths, shown as self-contained HTML.
 
-    ``strengths (k,)``, ``frames``: k base64 PNGs, ``captions``: k strings with every AUROC,
-    ``html``: the slider (an ``<input type=range>`` swapping an ``<img>``; no external files).
+    ``strengths (k,)``, ``frames``: k base64 PNGs, ``captions``: k strings with every AUROC and,
+    for each below ``claims.FOOLED_BELOW``, why (shown under the frame), ``html``: the slider (an
+    ``<input type=range>`` swapping an ``<img>``; no external files).
     """
 
     def __init__(self, circuit, strengths, frames, captions, start: int, uid: str):
@@ -185,14 +248,15 @@ class StaticSlider:
         return (
             f'<div class="nt-static-slider" id="{self.id}" data-frame="{i}" style="max-width:100%">\n'
             f'<div style="display:flex;align-items:center;gap:0.8em;font-size:1.1em;flex-wrap:wrap">'
-            f'<label for="{self.id}-range"><b>decoy strength</b></label>'
+            f'<label for="{self.id}-range"><b>{html.escape(_slider_label(self.circuit))}</b></label>'
             f'<input type="range" id="{self.id}-range" min="0" max="{len(self.frames) - 1}" step="1" '
             f'value="{i}" style="flex:1;min-width:12em;max-width:30em">'
             f'<output for="{self.id}-range" style="font-weight:bold;min-width:3em">'
             f'{self.strengths[i]:.2f}</output></div>\n'
-            f'<p class="nt-slider-caption" style="margin:0.4em 0">{caption}</p>\n'
             f'<img class="nt-slider-frame" alt="{caption}" style="max-width:100%;height:auto" '
             f'src="data:image/png;base64,{self.frames[i]}">\n'
+            # Below the frame, so the frame stays put while the caption's length changes.
+            f'<p class="nt-slider-caption" style="margin:0.4em 0;white-space:pre-line">{caption}</p>\n'
             f'<script type="application/json" class="nt-slider-data">{data}</script>\n'
             f"<script>{_SCRIPT % {'id': self.id}}</script>\n</div>"
         )
@@ -218,7 +282,7 @@ def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1
         results = snapshot(circuit, s, methods=methods, samples=samples)
         strips.update(results)
         frames.append(base64.b64encode(strips.png(compress_level=6)).decode("ascii"))
-        captions.append(_caption(results))
+        captions.append(_caption(results, samples))
     digest = hashlib.sha1(repr((circuit, grid, methods, samples)).encode()).hexdigest()[:8]
     uid = f"nt-slider-{circuit}-{digest}-{next(_ids)}"
     start_index = int(np.argmin(np.abs(np.array(grid) - check_strength(start))))

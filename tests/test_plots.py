@@ -7,7 +7,8 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
 import neurotrace as nt
-from neurotrace import plots, widgets
+from neurotrace import analysis, claims, plots, widgets
+from neurotrace.circuits import CIRCUITS
 
 ROLE_RGB = {role: np.array(to_rgb(c)) for role, c in plots.ROLE_COLORS.items()}
 
@@ -17,8 +18,31 @@ def confounded_snapshot():
     return widgets.snapshot("confounded", 1.0)
 
 
-def _role_of(name: str, circuit) -> str:
-    return str(plots.feature_roles(circuit)[int(name[1:])])
+@pytest.fixture(scope="module")
+def switch_snapshots():
+    return {name: nt.evaluate(circuits=name, seeds=1) for name in ("interaction", "redundant")}
+
+
+def _drawn(results):
+    strips = plots.RankStrips(results.methods, results.importances.shape[-1])
+    strips.update(results)
+    return strips
+
+
+def _row_polygons(strips):
+    """Each row's block polygons as (x0, x1) spans, in drawing order."""
+    spans = [(p.vertices[:, 0].min(), p.vertices[:, 0].max()) for p in strips.cells.get_paths()]
+    out, k = [], 0
+    for blocks in strips.blocks:
+        out.append(spans[k:k + len(blocks)])
+        k += len(blocks)
+    assert k == len(spans)
+    return out
+
+
+def _row_labels(strips, r):
+    """(text, x) of every non-empty label drawn in row ``r``."""
+    return [(t.get_text(), t.get_position()[0]) for t in strips.labels[r] if t.get_text()]
 
 
 def test_feature_roles_follow_the_masks():
@@ -40,42 +64,136 @@ def test_palette_has_three_distinct_role_colours_that_no_method_reuses():
     assert not role_colours & {s["color"] for s in styles}
 
 
-def test_rank_strips_colour_each_cell_by_the_role_of_the_feature_it_names(confounded_snapshot):
+# --- the rank strips -------------------------------------------------------------------------------
+
+
+def test_rank_strips_blocks_follow_the_scores_and_single_cells_carry_role_colours(confounded_snapshot):
     res = confounded_snapshot
-    strips = plots.RankStrips(res.methods, 12)
-    strips.update(res)
+    strips = _drawn(res)
     circuit = nt.make_circuit("confounded")
-    colours = strips.cells.get_facecolor().reshape(len(res.methods), 12, 4)
+    roles = plots.feature_roles(circuit)
+    faces = strips.cells.get_facecolor()
+    k = 0
     for r, method in enumerate(res.methods):
-        names = [t.get_text() for t in strips.names[r]]
-        assert sorted(names, key=lambda n: int(n[1:])) == [f"f{j}" for j in range(12)]
-        for c, name in enumerate(names):
-            assert np.allclose(colours[r, c, :3], ROLE_RGB[_role_of(name, circuit)])
-        # The strip is in rank order: scores of the named features never increase.
         scores = res.importances[res.methods.index(method), 0, 0]
-        ranked = scores[[int(n[1:]) for n in names]]
-        assert np.all(np.diff(ranked) <= 0)
+        blocks = strips.blocks[r]
+        # The blocks cover every feature once, left to right, each at the rank of its first column.
+        assert sorted(j for b in blocks for j in b.features) == list(range(12))
+        assert [b.start for b in blocks] == [0] + [b.stop for b in blocks[:-1]]
+        assert all(b.rank == b.start + 1 for b in blocks)
+        # Inside a block the scores agree (a tie); from one block to the next they strictly fall.
+        top = scores.max()
+        for b in blocks:
+            assert np.ptp(scores[list(b.features)]) <= 1e-9 * top
+        lows = [scores[list(b.features)].min() for b in blocks]
+        highs = [scores[list(b.features)].max() for b in blocks]
+        assert all(lo > hi + 1e-9 * top for lo, hi in zip(lows[:-1], highs[1:], strict=True))
+        for b in blocks:
+            if not b.tied:  # a feature ranked alone: its own cell, its name, its role's colour
+                (j,) = b.features
+                assert np.allclose(faces[k, :3], ROLE_RGB[roles[j]])
+                assert any(t == f"f{j}" and b.start - 0.5 < x < b.start + 0.5 for t, x in _row_labels(strips, r))
+            k += 1
         assert strips.scores_text[r].get_text() == f"{res.auroc[res.methods.index(method), 0, 0]:.2f}"
 
 
 def test_rank_strips_show_correlation_fooled_and_patching_not(confounded_snapshot):
     res = confounded_snapshot
-    strips = plots.RankStrips(res.methods, 12)
-    strips.update(res)
-    row = {m: [t.get_text() for t in strips.names[i]] for i, m in enumerate(res.methods)}
-    assert set(row["correlation"][:2]) == {"f6", "f7"}  # the decoys on top
-    assert set(row["patching"][:4]) == {"f0", "f1", "f2", "f3"}
+    strips = _drawn(res)
+    ranks = {m: {j: b.rank for b in strips.blocks[i] for j in b.features} for i, m in enumerate(res.methods)}
+    assert sorted(ranks["correlation"][j] for j in (6, 7)) == [1, 2]  # the decoys on top, each alone
+    assert sorted(ranks["patching"][j] for j in (0, 1, 2, 3)) == [1, 2, 3, 4]
     assert strips.scores_text[res.methods.index("correlation")].get_text() == "0.75"
 
 
-def test_rank_strips_legend_names_the_three_roles_in_their_colours(confounded_snapshot):
-    fig = plots.importances(confounded_snapshot)
-    legend = fig.legends[0]
-    labels = [t.get_text() for t in legend.get_texts()]
-    assert [label.split()[0] for label in labels] == ["causal", "decoy", "other"]
-    for handle, role in zip(legend.legend_handles, ("causal", "decoy", "other"), strict=True):
+def test_a_tie_is_one_block_at_one_rank_never_an_order(switch_snapshots):
+    """interaction: denoising patching scores every feature 0; redundant: patching ties the backups
+    with the noise. Each tie is one block, one rank, one label; no causal feature of a tie is drawn
+    on its own."""
+    for name, res in switch_snapshots.items():
+        strips = _drawn(res)
+        spans = _row_polygons(strips)
+        for r, method in enumerate(res.methods):
+            scores = res.importances[res.methods.index(method), 0, 0]
+            for b, (x0, x1) in zip(strips.blocks[r], spans[r], strict=True):
+                # The block's polygon spans exactly its columns.
+                assert b.start - 0.5 <= x0 < b.start - 0.5 + 0.1 and b.stop - 0.5 - 0.1 < x1 <= b.stop - 0.5
+                if not b.tied:
+                    continue
+                assert np.ptp(scores[list(b.features)]) <= 1e-9 * scores.max()
+                inside = [(t, x) for t, x in _row_labels(strips, r) if b.start - 0.5 <= x < b.stop - 0.5]
+                assert any(t.startswith(("tied ×", "=")) or " = " in t for t, _ in inside), (name, method, inside)
+                for j in b.features:  # no member drawn under its own name, as if ranked alone
+                    assert f"f{j}" not in [t for t, _ in _row_labels(strips, r)], (name, method, j)
+
+    interaction = _drawn(switch_snapshots["interaction"])
+    i = switch_snapshots["interaction"].methods.index("denoising_patching")
+    (block,) = interaction.blocks[i]  # everything tied: one block
+    assert block.features == tuple(range(12)) and block.rank == 1
+    words = " ".join(t for t, _ in _row_labels(interaction, i))
+    assert "tied ×12" in words and all(f"f{j}" in words.split() for j in range(4))  # the causal ones, named
+    assert interaction.scores_text[i].get_text() == "0.50"
+    assert interaction.tags[i].get_text() == "▼ target"
+
+    redundant = _drawn(switch_snapshots["redundant"])
+    res = switch_snapshots["redundant"]
+    i = res.methods.index("patching")
+    rank = {j: b.rank for b in redundant.blocks[i] for j in b.features}
+    backups = [b for _, b in analysis.switch_pairs(nt.make_circuit("redundant"))]
+    primaries = [a for a, _ in analysis.switch_pairs(nt.make_circuit("redundant"))]
+    noise = np.flatnonzero(~nt.make_circuit("redundant").causal)
+    assert sorted(rank[j] for j in primaries) == [1, 2]  # each primary ranked alone
+    assert {rank[j] for j in backups} == {rank[j] for j in noise} == {3}  # backups and noise: one rank
+    tie = next(b for b in redundant.blocks[i] if b.tied)
+    words = " ".join(t for t, _ in _row_labels(redundant, i))
+    assert f"tied ×{len(tie.features)}" in words and all(f"f{j}" in words.split() for j in backups)
+    assert redundant.scores_text[i].get_text() == "0.75"
+    # The tie is outlined: one polygon with the tie edge, and the legend explains it.
+    k = sum(len(blocks) for blocks in redundant.blocks[:i]) + redundant.blocks[i].index(tie)
+    assert np.allclose(redundant.cells.get_edgecolor()[k, :3], to_rgb(plots.TIE_EDGE))
+    assert redundant.cells.get_linewidth()[k] > 0
+    assert any("tied" in t.get_text() for t in redundant.legend.get_texts())
+
+
+def test_legend_title_and_failure_marks_say_only_what_the_frame_has():
+    clean = widgets.snapshot("clean", 1.0)
+    fig = plots.importances(clean)
+    labels = [t.get_text().split()[0] for t in fig.legends[0].get_texts()]
+    assert "decoy" not in labels and {"causal", "other"} <= set(labels)
+    titles = [t.get_text() for t in fig.texts if t.get_text()]
+    assert any(t.startswith("clean (control)") for t in titles)
+    assert not any("strength" in t for t in titles)  # clean ignores its strength
+
+    redundant = plots.importances(widgets.snapshot("redundant", 0.25))
+    titles = [t.get_text() for t in redundant.texts]
+    assert any(t.startswith("redundant, strength 0.25") for t in titles)
+    assert not any("decoy" in t for t in titles + [t.get_text() for t in redundant.legends[0].get_texts()])
+
+    supp = widgets.snapshot("suppressor", 1.0)
+    strips = _drawn(supp)
+    legend = [t.get_text().split()[0] for t in strips.legend.get_texts()]
+    assert legend[:3] == ["causal", "decoy", "other"]
+    for handle, role in zip(strips.legend.legend_handles, ("causal", "decoy", "other"), strict=False):
         assert np.allclose(handle.get_facecolor()[:3], ROLE_RGB[role])
-    assert any(t.get_text().startswith("confounded, decoy strength 1.00") for t in fig.texts)
+    assert strips.suptitle.get_text().startswith("suppressor, decoy strength 1.00")
+    for r, method in enumerate(supp.methods):
+        value = supp.auroc[supp.methods.index(method), 0, 0]
+        tag = strips.tags[r].get_text()
+        assert bool(tag) == (value < claims.FOOLED_BELOW), method
+        if method == CIRCUITS["suppressor"].target:
+            assert tag == "▼ target"
+        elif method in CIRCUITS["suppressor"].fools:
+            assert tag == "▼ listed"
+    assert strips.tags[supp.methods.index("random")].get_text() == "▼ baseline"
+
+
+def test_unlisted_failure_is_marked_as_such():
+    far = widgets.snapshot("suppressor", 3.0)
+    strips = _drawn(far)
+    i = far.methods.index("integrated_gradients")
+    assert far.auroc[i, 0, 0] < claims.FOOLED_BELOW  # 64 nodes miss the narrow gates
+    assert strips.tags[i].get_text() == "▼ not listed"
+    assert plots.failure_kind("suppressor", "integrated_gradients", 0.95) is None
 
 
 def test_fast_redraw_leaves_no_stale_pixels():
@@ -84,9 +202,12 @@ def test_fast_redraw_leaves_no_stale_pixels():
     first = strips.rgba().copy()
     strips.update(widgets.snapshot("suppressor", 0.0))
     other = strips.rgba().copy()
+    strips.update(widgets.snapshot("clean", 1.0))  # another legend (no decoy)
+    clean = strips.rgba().copy()
     strips.update(widgets.snapshot("suppressor", 1.0))
     again = strips.rgba().copy()
     assert not np.array_equal(first, other)  # the frame changed with the strength
+    assert not np.array_equal(first, clean)
     assert np.array_equal(first, again)  # and coming back restores it exactly
 
 
@@ -96,18 +217,38 @@ def _blocks(pixels, k=16):
     return pixels[:h, :w, :3].astype(float).reshape(h // k, k, w // k, k, 3).mean(axis=(1, 3))
 
 
-def test_fast_redraw_matches_a_full_render(confounded_snapshot):
-    strips = plots.RankStrips(confounded_snapshot.methods, 12)
-    strips.update(confounded_snapshot)
+@pytest.mark.parametrize("regime", ["confounded", "interaction"])
+def test_fast_redraw_matches_a_full_render(regime):
+    snap = widgets.snapshot(regime, 1.0)
+    strips = _drawn(snap)
     fast = _blocks(strips.rgba())
     strips.figure.canvas.draw()
     full = _blocks(np.asarray(strips.figure.canvas.buffer_rgba()))
     assert np.abs(fast - full).max() < 40  # the same picture, up to glyph rasterisation
-    strips.update(widgets.snapshot("confounded", 0.0))
+    strips.update(widgets.snapshot(regime, 0.0))
     assert np.abs(_blocks(strips.rgba()) - full).max() > 40  # the measure does see a change
 
 
-def test_auroc_table_annotates_every_mean_and_frames_the_targeted_cells():
+def test_tie_labels_fit_inside_their_blocks(switch_snapshots):
+    """Every label of a tie is drawn within its block (the figure is read on a projector)."""
+    strips = _drawn(switch_snapshots["redundant"])
+    strips.figure.canvas.draw()
+    renderer = strips.figure.canvas.get_renderer()
+    to_px = strips.ax.transData
+    for r, blocks in enumerate(strips.blocks):
+        for b in blocks:
+            left, right = to_px.transform([(b.start - 0.5, r), (b.stop - 0.5, r)])[:, 0]
+            for t in strips.labels[r]:
+                if t.get_text() and b.start - 0.5 <= t.get_position()[0] < b.stop - 0.5:
+                    box = t.get_window_extent(renderer)
+                    assert left - 1 <= box.x0 and box.x1 <= right + 1, (r, t.get_text())
+    assert min(t.get_fontsize() for row in strips.labels for t in row) >= 12
+
+
+# --- tables and bars -------------------------------------------------------------------------------
+
+
+def test_auroc_table_annotates_every_mean_and_frames_the_listed_cells():
     res = nt.evaluate(seeds=2, samples=64)
     fig = plots.auroc_table(res)
     ax = fig.axes[0]
@@ -115,27 +256,50 @@ def test_auroc_table_annotates_every_mean_and_frames_the_targeted_cells():
     assert texts == [f"{v:.2f}" for v in res.mean().ravel()]
     frames = [p for p in ax.patches if isinstance(p, Rectangle)
               and np.allclose(p.get_edgecolor()[:3], ROLE_RGB["decoy"])]
-    targeted = sum(m in nt.make_circuit(c).fools for m in res.methods for c in res.circuits)
-    assert len(frames) == targeted > 0
+    listed = sum(m in CIRCUITS[c].fools for m in res.methods for c in res.circuits)
+    targets = sum(CIRCUITS[c].target in res.methods for c in res.circuits)
+    assert len(frames) == listed > targets > 0
+    assert sum(p.get_linestyle() == "-" for p in frames) == targets  # the targets: solid frames
     assert [t.get_text() for t in ax.get_yticklabels()] == list(res.methods)
 
 
-def test_auroc_bars_hatch_exactly_the_targeted_methods():
+def test_auroc_bars_hatch_the_target_and_dot_the_other_listed_failures():
     res = nt.evaluate(circuits="suppressor", seeds=2, samples=64)
     fig = plots.auroc_bars(res)
     ax = fig.axes[0]
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(bars) == len(res.methods)
-    hatched = [m for m, b in zip(res.methods, bars, strict=True) if b.get_hatch()]
-    assert hatched == [m for m in res.methods if m in nt.make_circuit("suppressor").fools]
+    hatch = dict(zip(res.methods, (b.get_hatch() for b in bars), strict=True))
+    fools = CIRCUITS["suppressor"].fools
+    assert [m for m, h in hatch.items() if h == "//"] == [CIRCUITS["suppressor"].target]
+    assert [m for m, h in hatch.items() if h == ".."] == [m for m in res.methods if m in fools][1:]
     assert ax.get_xlabel() == "AUROC vs true circuit"
+    assert "decoy strength 1" in fig.get_suptitle()
+
+    clean = plots.auroc_bars(nt.evaluate(circuits="clean", seeds=2, samples=64))
+    assert "strength" not in clean.get_suptitle() and "hatched" not in clean.get_suptitle()
+    assert clean.axes[0].get_title() == "clean (control)"
+    switch = plots.auroc_bars(nt.evaluate(circuits=["redundant", "interaction"], seeds=2, samples=64))
+    assert "strength 1" in switch.get_suptitle() and "decoy" not in switch.get_suptitle()
 
 
-def test_confounded_mechanism_shows_correlated_decoy_with_zero_weight():
+# --- regime mechanisms ---------------------------------------------------------------------------
+
+
+def test_confounded_mechanism_draws_the_picture_the_prose_quotes():
     circuit = nt.make_circuit("confounded")
+    picture = analysis.confounded_picture(circuit)
     fig = plots.confounded_mechanism(circuit)
     left, right = fig.axes
-    assert "causal" in left.get_xlabel() and "decoy" in right.get_xlabel()
+    assert left.get_xlabel() == f"f{picture['causal']} (causal)"
+    assert right.get_xlabel() == f"f{picture['decoy']} (decoy)"
+    assert f"|corr| with output {picture['causal_corr']:.2f}" in left.get_title()
+    assert f"|corr| with output {picture['decoy_corr']:.2f}" in right.get_title()
+    assert f"{picture['decoy_corr']:.2f} vs {picture['causal_corr']:.2f}" in fig.get_suptitle()
+    # The points are the samples evaluate draws: x is the feature, y the output.
+    X = analysis.default_data(circuit)
+    np.testing.assert_allclose(right.collections[0].get_offsets(),
+                               np.column_stack([X[:, picture["decoy"]], circuit.forward(X)]))
     assert np.allclose(left.collections[0].get_facecolor()[0, :3], ROLE_RGB["causal"])
     assert np.allclose(right.collections[0].get_facecolor()[0, :3], ROLE_RGB["decoy"])
     assert "weight into network 0.00" in right.get_title()
@@ -145,23 +309,61 @@ def test_confounded_mechanism_shows_correlated_decoy_with_zero_weight():
 def test_path_integrals_end_at_ig_and_add_up_to_the_output_change():
     circuit = nt.make_circuit("suppressor")
     x = np.ones(circuit.n_features)
-    alphas, outputs, running = plots.path_integrals(circuit, x, steps=4096)
+    alphas, outputs, running = analysis.path_integrals(circuit, x, steps=4096)
     assert alphas[0] == 0 and alphas[-1] == 1
     ig = nt.integrated_gradients(circuit, x[None], steps=512)[0]
     assert np.allclose(running[-1], ig, atol=1e-4)
     assert np.allclose(running.sum(axis=1), outputs - outputs[0], atol=1e-4)
 
 
-def test_suppressor_mechanism_decoy_integral_cancels_but_causal_one_does_not():
+def test_suppressor_mechanism_draws_the_picture_with_its_path_in_sight():
     circuit = nt.make_circuit("suppressor")
+    picture = analysis.suppressor_picture(circuit)
+    j = picture["decoy"]
     fig = plots.suppressor_mechanism(circuit)
-    right = fig.axes[1]
+    left, right = fig.axes
     decoy_line, causal_line = right.get_lines()[:2]
     assert decoy_line.get_color() == plots.ROLE_COLORS["decoy"]
     assert causal_line.get_color() == plots.ROLE_COLORS["causal"]
+    np.testing.assert_array_equal(decoy_line.get_ydata(), picture["running"][:, j])
+    np.testing.assert_array_equal(causal_line.get_ydata(), picture["running"][:, picture["causal"]])
     decoy_y, causal_y = decoy_line.get_ydata(), causal_line.get_ydata()
     assert abs(decoy_y[-1]) < 0.01 < decoy_y.max()  # climbs the gates, cancels back to ~0
     assert abs(causal_y[-1]) > 0.1
+    assert f"{picture['steepest_slope']:.0f}" in left.get_title()
+    # The path: drawn over the curve, in black, from the baseline 0 to x_j = 1, its ends labelled.
+    curve, path = left.get_lines()[:2]
+    np.testing.assert_array_equal(curve.get_ydata(), picture["outputs"])
+    assert path.get_color() == "black" and path.get_zorder() > curve.get_zorder()
+    assert path.get_xdata().min() == pytest.approx(0, abs=2e-3) and path.get_xdata().max() == pytest.approx(1, abs=2e-3)
+    shaded = [p for p in left.patches if p.get_zorder() < curve.get_zorder()]
+    assert len(shaded) == 1 and (shaded[0].get_x(), shaded[0].get_x() + shaded[0].get_width()) == (0, 1)
+    notes = [t.get_text() for t in left.texts]
+    assert f"baseline\nf{j} = 0" in notes and f"input\nf{j} = 1" in notes
+
+
+@pytest.mark.parametrize("name", ["redundant", "interaction"])
+def test_switch_mechanism_notes_are_read_off_the_table_at_any_strength(name):
+    complete = CIRCUITS[name].complete
+    for strength in (0.0, 0.25, 0.45, 0.5, 1.0, 3.0):
+        circuit = nt.make_circuit(name, strength=strength)
+        fig = plots.switch_mechanism(circuit)
+        panels = [ax for ax in fig.axes if ax.get_title()]
+        for ax, (a, b) in zip(panels, analysis.switch_pairs(circuit), strict=True):
+            table = analysis.switch_table(circuit, (a, b))
+            if name == "redundant":  # knock out the backup b with its primary a at +1
+                change = table[2, 1] - table[2, 2]
+            else:  # restore a alone into the all-absent reference
+                change = table[2, 1] - table[1, 1]
+            title = ax.get_title()
+            assert ("no change" in title) == (change == 0.0), (strength, title, change)
+            if change != 0.0:
+                assert f"{round(change, 2) + 0.0:+.2f}" in title
+        kind = "an OR" if name == "redundant" else "an AND"
+        first_line = fig.get_suptitle().split("\n")[0]
+        assert (f"each pair is {kind}" in first_line) == (strength >= complete), (strength, first_line)
+    assert "no change" not in "".join(ax.get_title() for ax in plots.switch_mechanism(
+        nt.make_circuit(name, strength=0.25)).axes)  # below completion the move DOES change the output
 
 
 def test_ig_figure_points_sit_on_the_diagonal_for_the_smooth_circuit():
@@ -174,15 +376,20 @@ def test_ig_figure_points_sit_on_the_diagonal_for_the_smooth_circuit():
     assert np.allclose(change, circuit.forward(X) - circuit.forward(np.zeros((1, 12))))
 
 
-def test_sweep_curves_one_panel_per_method_and_targeted_ones_tinted():
+def test_sweep_curves_one_panel_per_method_and_listed_ones_tinted():
     sweep = nt.sweep("confounded", [0.0, 1.0], seeds=2, samples=64)
     fig = plots.sweep_curves(sweep)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == len(sweep.methods)
     for ax, method in zip(visible, sweep.methods, strict=True):
         tinted = ax.get_facecolor()[:3] != (1.0, 1.0, 1.0)
-        assert tinted == (method in nt.make_circuit("confounded").fools), method
+        assert tinted == (method in CIRCUITS["confounded"].fools), method
+        assert ax.get_title().endswith("(target)") == (method == CIRCUITS["confounded"].target)
         assert np.allclose(ax.get_lines()[-1].get_ydata(), sweep.curve(method))
+    assert visible[-1].get_xlabel() == "decoy strength"
+    switch = plots.sweep_curves(nt.sweep("redundant", [0.0, 1.0], seeds=2, samples=64))
+    assert [ax for ax in switch.axes if ax.get_visible()][-1].get_xlabel() == "strength"
+    assert "decoy" not in switch.get_suptitle()
 
 
 def test_mechanism_dispatch_falls_back_to_the_weights_figure():
@@ -190,14 +397,19 @@ def test_mechanism_dispatch_falls_back_to_the_weights_figure():
     bars = clean.axes[0].patches
     reads = np.abs(nt.make_circuit("clean").v[:, None] * nt.make_circuit("clean").W).sum(axis=0)
     assert np.allclose([b.get_height() for b in bars], reads)
-    assert "exactly 4 features" in clean.axes[0].get_title()
+    assert f"exactly {(reads > 0).sum()} features" in clean.axes[0].get_title() and (reads > 0).sum() == 4
     assert len(plots.mechanism(nt.make_circuit("suppressor")).axes) == 2
 
 
-def test_figures_are_not_pyplot_figures():
+def test_figures_are_not_pyplot_figures_and_show_once_in_ipython():
     import matplotlib.pyplot as plt
+    from IPython.core.formatters import DisplayFormatter
 
     before = plt.get_fignums()
-    plots.auroc_table(nt.evaluate(seeds=1, samples=32))
+    fig = plots.auroc_table(nt.evaluate(seeds=1, samples=32))
     assert plt.get_fignums() == before  # nothing kept alive (or shown twice) by pyplot
     assert isinstance(plots.weights(nt.make_circuit("clean")), matplotlib.figure.Figure)
+    # A cell returning the figure displays it as one PNG, with no formatter registered at import.
+    data, _ = DisplayFormatter().format(fig)
+    assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert plots.importances(widgets.snapshot("clean", 1.0))._repr_png_()[:4] == b"\x89PNG"

@@ -1,11 +1,12 @@
-"""The Methods page's attribution-patching figure and its helpers: exact patches vs the tangent."""
+"""The Methods page's attribution-patching figure and the calculations it draws (neurotrace.analysis):
+exact patches vs the tangent."""
 
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
 import neurotrace as nt
-from neurotrace import plots
+from neurotrace import analysis, plots
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def test_first_order_patches_against_patched_forwards_and_gradient(tiny):
     c = tiny([[1.5, -0.7, 0.0], [0.3, 0.9, 0.0]], b=[0.2, -0.1], v=[1.0, -0.6], activation="tanh")
     rng = nt.make_rng("tests", "first-order")
     X, X_patch = rng.standard_normal((40, 3)), rng.standard_normal((40, 3))
-    exact, estimate = plots.first_order_patches(c, X, X_patch)
+    exact, estimate = analysis.first_order_patches(c, X, X_patch)
     for j in range(3):
         moved = X.copy()
         moved[:, j] = X_patch[:, j]
@@ -34,11 +35,11 @@ def test_first_order_patches_against_patched_forwards_and_gradient(tiny):
 def test_first_order_is_exact_on_a_linear_circuit(tiny, X3):
     c = tiny([[2.0, -3.0, 0.0], [1.0, 1.0, 0.0]], b=[0.5, -1.0], activation="linear")
     X_patch = X3[::-1]
-    exact, estimate = plots.first_order_patches(c, X3, X_patch)
+    exact, estimate = analysis.first_order_patches(c, X3, X_patch)
     np.testing.assert_allclose(estimate, exact, atol=1e-12)
     # y = 3 x0 - 2 x1 + const, so a patch of x0 by d changes y by exactly 3 d.
     np.testing.assert_allclose(exact[:, 0], 3 * (X_patch[:, 0] - X3[:, 0]), atol=1e-12)
-    error = plots.first_order_error(exact, estimate)
+    error = analysis.first_order_error(exact, estimate)
     assert error[0] == pytest.approx(0, abs=1e-12) and error[1] == pytest.approx(0, abs=1e-12)
     assert np.isnan(error[2])  # a feature whose patches change nothing has no relative error
 
@@ -46,14 +47,14 @@ def test_first_order_is_exact_on_a_linear_circuit(tiny, X3):
 def test_first_order_error_is_mean_gap_over_mean_effect():
     exact = np.array([[1.0, 0.0], [-3.0, 0.0]])
     estimate = np.array([[2.0, 0.5], [-3.0, -0.5]])
-    error = plots.first_order_error(exact, estimate)
+    error = analysis.first_order_error(exact, estimate)
     assert error[0] == pytest.approx((1.0 + 0.0) / 2 / ((1.0 + 3.0) / 2))  # 0.25
     assert np.isnan(error[1])
 
 
 def test_helpers_reproduce_both_methods_scores_on_evaluates_patches(suppressor):
     circuit, X = suppressor
-    exact, estimate = plots.first_order_patches(circuit, X, plots.resample_patches(circuit, X))
+    exact, estimate = analysis.first_order_patches(circuit, X, analysis.resample_patches(circuit, X))
     # resample_patches is the draw attribution_patching gets in evaluate() at seed 0 ...
     same_stream = nt.make_rng("method", "attribution_patching", 0)
     np.testing.assert_allclose(np.abs(estimate).mean(axis=0),
@@ -68,8 +69,8 @@ def test_helpers_reproduce_both_methods_scores_on_evaluates_patches(suppressor):
 
 def test_the_tangent_fails_on_the_suppressor_gate_and_roughly_holds_on_the_causal_core(suppressor):
     circuit, X = suppressor
-    exact, estimate = plots.first_order_patches(circuit, X, plots.resample_patches(circuit, X))
-    error = plots.first_order_error(exact, estimate)
+    exact, estimate = analysis.first_order_patches(circuit, X, analysis.resample_patches(circuit, X))
+    error = analysis.first_order_error(exact, estimate)
     assert np.all(error[circuit.decoy] > 5)  # off by several times the effect itself
     assert np.all(error[circuit.causal] < 0.6)  # the tanh bends over a patch, but not that much
     live = circuit.causal | circuit.decoy
@@ -78,7 +79,7 @@ def test_the_tangent_fails_on_the_suppressor_gate_and_roughly_holds_on_the_causa
     assert np.all((0.6 < ratio[circuit.causal[live]]) & (ratio[circuit.causal[live]] < 1))  # shrinks a cause's a bit
     # The causal core is the clean circuit's: its features' patches are identical there.
     clean = nt.make_circuit("clean")
-    exact_clean, estimate_clean = plots.first_order_patches(clean, X, plots.resample_patches(clean, X))
+    exact_clean, estimate_clean = analysis.first_order_patches(clean, X, analysis.resample_patches(clean, X))
     np.testing.assert_array_equal(exact_clean[:, circuit.causal], exact[:, circuit.causal])
     np.testing.assert_array_equal(estimate_clean[:, circuit.causal], estimate[:, circuit.causal])
 
@@ -87,8 +88,8 @@ def test_figure_plots_each_features_patches_in_its_role_colour(suppressor):
     circuit, X = suppressor
     fig = plots.attribution_patching_figure(circuit)
     axes = np.array(fig.axes).reshape(2, 2)
-    exact, estimate = plots.first_order_patches(circuit, X, plots.resample_patches(circuit, X))
-    error = plots.first_order_error(exact, estimate)
+    exact, estimate = analysis.first_order_patches(circuit, X, analysis.resample_patches(circuit, X))
+    error = analysis.first_order_error(exact, estimate)
     decoy = int(np.flatnonzero(circuit.decoy)[0])
     causal_features = np.flatnonzero(circuit.causal)
     causal = int(causal_features[np.argmax(np.linalg.norm(circuit.W[:, causal_features], axis=0))])

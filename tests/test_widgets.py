@@ -1,6 +1,7 @@
 """neurotrace.widgets: the live explorer's callback and the kernel-free slider's HTML."""
 
 import base64
+import html
 import json
 import re
 
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 
 import neurotrace as nt
-from neurotrace import widgets
+from neurotrace import claims, widgets
+from neurotrace.circuits import CIRCUITS
 
 GRID = (0.0, 0.5, 1.0)
 
@@ -49,8 +51,40 @@ def test_static_slider_starts_at_strength_one_and_captions_carry_the_aurocs(slid
     assert f'src="data:image/png;base64,{data["frames"][start]}"' in slider.html
     correlation = [nt.evaluate("correlation", "confounded", seeds=1, strength=s).auroc[0, 0, 0] for s in GRID]
     for caption, value in zip(data["captions"], correlation, strict=True):
-        assert f"correlation {value:.2f} (targeted)" in caption
+        mark = " ▼" if value < claims.FOOLED_BELOW else ""
+        assert f"correlation {value:.2f}{mark} (target)" in caption  # the regime's target, in every frame
+        assert caption.startswith("confounded, decoy strength ")
     assert correlation[0] == 1.0 and correlation[-1] == 0.75  # the frames do show the collapse
+    assert "correlation 0.75 (the regime's target): " + CIRCUITS["confounded"].fools["correlation"] in \
+        data["captions"][-1]
+    assert "<b>decoy strength</b>" in slider.html
+
+
+@pytest.mark.parametrize("regime", list(CIRCUITS))
+def test_no_frame_of_a_default_slider_shows_a_failure_without_its_reason(regime):
+    """Every method below the bar in a frame is in that frame's caption, with its kind and a
+    reason: the regime's own sentence, a diagnosis, or (the random baseline) its summary --
+    never explain's "nothing explains it"."""
+    slider = widgets.static_slider(regime)
+    data = _data(slider.html)
+    assert data["strengths"] == list(widgets.DEFAULT_STRENGTHS)
+    fools = CIRCUITS[regime].fools
+    for strength, caption in zip(data["strengths"], data["captions"], strict=True):
+        res = nt.evaluate(circuits=regime, seeds=1, strength=strength)
+        unexplained = claims.explain(regime, "shapley", strength)  # shapley: never listed, no diagnosis
+        for method, value in zip(res.methods, res.auroc[:, 0, 0], strict=True):
+            line = f"\n{method} {value:.2f} ("
+            if not value < claims.FOOLED_BELOW:
+                assert line not in caption
+                continue
+            reason = caption.split(line, 1)[1].split("\n")[0].split("): ", 1)[1]
+            assert reason and reason != unexplained, (regime, strength, method)
+            if method in fools:
+                assert reason == fools[method]
+                kind = "the regime's target" if method == CIRCUITS[regime].target else "a failure the regime also lists"
+                assert f"{line[1:]}{kind}): " in caption
+            elif nt.METHODS[method].family == "baseline":
+                assert reason == nt.METHODS[method].summary
 
 
 def test_static_slider_is_self_contained(slider):
@@ -93,12 +127,38 @@ def test_explorer_callback_changes_the_displayed_aurocs():
 
 def test_explorer_switches_regime_and_can_be_driven_directly():
     ex = widgets.Explorer("confounded", 1.0)
+    assert ex.slider.description == "decoy strength"
     ex.regime.value = "suppressor"
     assert ex.results.circuits == ("suppressor",)
     assert ex.aurocs["gradient"] == 0.75 and ex.aurocs["correlation"] == 1.0
+    assert "gradient<br><b>0.75</b> ▼&nbsp;target" in ex.table.value
     ex.show(strength=0.0)
     assert ex.aurocs["gradient"] == 1.0
-    assert "targeted" in ex.table.value
+    assert "gradient<br><b>1.00</b> (target)" in ex.table.value  # still the target, no longer below the bar
+    ex.regime.value = "redundant"
+    assert ex.slider.description == "strength"
+    ex.regime.value = "clean"
+    assert ex.slider.description == "strength (no effect)"
+
+
+def test_explorer_at_suppressor_strength_3_shows_igs_failure_with_its_quadrature_reason():
+    ex = widgets.Explorer("suppressor", 3.0)
+    ig = ex.aurocs["integrated_gradients"]
+    assert ig < claims.FOOLED_BELOW  # beyond the book's grid, 64 nodes miss the narrow gates
+    reason = claims.explain("suppressor", "integrated_gradients", 3.0)
+    assert "quadrature" in reason
+    assert f"<b>integrated_gradients {ig:.2f}</b>, a failure the regime does not list: {html.escape(reason)}" \
+        in ex.why.value
+    assert "integrated_gradients<br><b>" + f"{ig:.2f}</b> ▼&nbsp;not listed" in ex.table.value
+    row = ex.methods.index("integrated_gradients")
+    assert ex.strips.tags[row].get_text() == "▼ not listed"  # and the figure marks it too
+    # Every method below the bar has its reason on screen; none above it does.
+    listed = {f["method"] for f in ex.failures}
+    assert listed == {m for m, a in ex.aurocs.items() if a < claims.FOOLED_BELOW}
+    for f in ex.failures:
+        assert html.escape(f["reason"]) in ex.why.value
+    ex.show("clean", 0.0)
+    assert [f["method"] for f in ex.failures] == ["random"] and "chance floor" in ex.why.value
 
 
 def test_explorer_rejects_bad_input():
