@@ -274,31 +274,42 @@ def _outrank_every_seed(results, regime, method, high, low) -> bool:
     return bool(np.all(scores[:, high].min(axis=1) > scores[:, low].max(axis=1)))
 
 
+def _decoys_on_top(circuit) -> float:
+    """The AUROC when every decoy outranks every causal feature and everything else is in order:
+    each of the ``n_decoy x n_causal`` pairs is lost, out of ``n_causal x n_other``."""
+    n_causal, n_decoy = int(circuit.causal.sum()), int(circuit.decoy.sum())
+    return 1 - n_decoy * n_causal / (n_causal * (circuit.n_features - n_causal))
+
+
 def regime_page(regime: str, results, first_seed) -> Facts:
     """The facts a regime page states, from ``evaluate(circuits=regime)`` (``results``) and the
     one-seed snapshot it draws (``first_seed``: ``evaluate(..., seeds=1)`` at the same strength).
 
     Values: every method's mean and standard error (``auroc_<method>``, ``sem_<method>``), the
-    settings, feature counts, the fooled methods, and the regime's own story (``STORIES``).
-    Claims: every method's verdict, and the story's.
+    settings, feature counts and names, the fooled methods, the strengths of ``BAND``, and the
+    regime's own story (``STORIES``). Claims: every method's verdict, and the story's.
     """
     j = _index(results, regime)
     circuit = make_circuit(regime, strength=results.strength, seed=0)
     mean, sem = results.mean()[:, j], results.sem()[:, j]
     n_causal, n_decoy = int(circuit.causal.sum()), int(circuit.decoy.sum())
+    fooled = [m for m in results.methods if m in circuit.fools]
     values = {
         "seeds": results.seeds, "samples": results.samples, "n_features": circuit.n_features,
         "n_causal": n_causal, "n_decoy": n_decoy, "n_other": circuit.n_features - n_causal,
-        "fooled": ", ".join(m for m in results.methods if m in circuit.fools) or "none",
+        "causal_features": _features(np.flatnonzero(circuit.causal)),
+        "decoys": _features(np.flatnonzero(circuit.decoy)) or "none",
+        "fooled": ", ".join(fooled) or "none", "n_fooled": len(fooled),
         "target": CIRCUITS[regime].target or "none",
+        "band": ", ".join(f"{s:g}" for s in BAND),
+        "explorer_top": max(IG_FAR),  # the live explorer's slider ends where IG_FAR does (tested)
         "holds_at": HOLDS_AT, "fooled_below": FOOLED_BELOW,
     }
     for i, method in enumerate(results.methods):
         values[f"auroc_{method}"] = float(mean[i])
         values[f"sem_{method}"] = float(sem[i])
     if n_decoy:
-        # Every decoy above every causal feature, everything else in order: n_decoy x n_causal pairs lost.
-        values["decoys_on_top_auroc"] = 1 - n_decoy * n_causal / (n_causal * (circuit.n_features - n_causal))
+        values["decoys_on_top_auroc"] = _decoys_on_top(circuit)
     facts = Facts(values, _cell_claims(results, regime))
     story = STORIES.get(regime)
     return facts | story(circuit, results, first_seed) if story else facts
@@ -308,24 +319,105 @@ def _first_seed_scores(first_seed, method):
     return first_seed.importances[first_seed.methods.index(method), 0, 0]
 
 
+def _seed_circuits(regime, results, strength=None):
+    """The circuits of ``regime`` behind ``results``, one per seed (at ``results.strength`` by default)."""
+    strength = results.strength if strength is None else strength
+    return [make_circuit(regime, strength=strength, seed=s) for s in range(results.seeds)]
+
+
+def _reads(circuit) -> np.ndarray:
+    """How much the network reads each feature, ``sum_h |v_h W_hj|``: ``(n_features,)``."""
+    return np.abs(circuit.v[:, None] * circuit.W).sum(axis=0)
+
+
+def _same_network(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in ("W", "b", "v", "mixing", "switches"))
+
+
+def _own_pathways(circuit, gain) -> bool:
+    """Every live unit reads exactly one feature with weight ``+/-gain`` and no bias, and every
+    causal feature is read by exactly one live unit: an additive circuit."""
+    live = circuit.v != 0
+    W = circuit.W[live]
+    reads = W != 0
+    return bool(np.all(reads.sum(axis=1) == 1) and np.all(reads[:, circuit.causal].sum(axis=0) == 1)
+                and np.all(np.abs(W[reads]) == gain) and np.all(circuit.b[live] == 0.0))
+
+
+def _are_switches(circuit, X) -> bool:
+    """The causal features are the circuit's switches, and every value they take in ``X`` is -1 or +1."""
+    return bool(np.array_equal(circuit.switches, circuit.causal) and np.all(np.abs(X[:, circuit.causal]) == 1.0))
+
+
+def _seed0_scores(regime, strength, method) -> np.ndarray:
+    """``method``'s scores on ``regime`` at ``strength``, seed 0, with evaluate's data and stream."""
+    c = make_circuit(regime, strength=strength)
+    return attribute(method, c, default_data(c), rng=make_rng("method", method, 0))
+
+
+def _holds_along(regime, methods, strengths) -> bool:
+    """Every method of ``methods`` holds on ``regime`` (seed 0) at every strength of ``strengths``."""
+    causal = make_circuit(regime).causal
+    return all(_auroc(_seed0_scores(regime, s, m), causal) >= HOLDS_AT for s in strengths for m in methods)
+
+
+def _control_is_clean(regime) -> bool:
+    """At strength 0 ``regime`` draws the clean data and computes exactly the clean output on it."""
+    c, clean = make_circuit(regime, strength=CONTROL), make_circuit("clean")
+    X = default_data(clean)
+    return bool(np.array_equal(c.mixing, clean.mixing) and np.array_equal(c.forward(X), clean.forward(X)))
+
+
 def _clean_story(circuit, results, first_seed) -> Facts:
     j = _index(results, "clean")
     per_seed = results.auroc[:, j]
     families = results.families or tuple(METHODS[m].family for m in results.methods)
     honest = [i for i, family in enumerate(families) if family != "baseline"]
-    return Facts({}, {
+    baseline = [i for i, family in enumerate(families) if family == "baseline"]
+    mean, sem = results.mean()[:, j], results.sem()[:, j]
+    seeds = _seed_circuits("clean", results)
+    switch_regimes = [r for r in CIRCUITS if make_circuit(r, strength=CONTROL).switches.any()]
+    claims = {
         "every method but the random baseline recovers the circuit on every seed":
             bool(np.all(per_seed[honest] >= HOLDS_AT)),
-    })
+        f"the random baseline is within {RANDOM_SE:g} standard errors of chance":
+            all(abs(mean[i] - 0.5) <= RANDOM_SE * sem[i] for i in baseline),
+        "the network reads the causal features and no other, on every seed":
+            all(np.array_equal(_reads(c) > 0, c.causal) for c in seeds),
+        "the clean circuit has no decoy and independent features": not circuit.decoy.any()
+            and np.array_equal(circuit.mixing, np.eye(circuit.n_features)),
+        "the clean network is the same at every strength (0, 1, 2, 3)":
+            all(_same_network(make_circuit("clean", strength=s), circuit) for s in (0.0, 1.0, 2.0, 3.0)),
+    }
+    for regime in switch_regimes:
+        c = make_circuit(regime, strength=CONTROL)
+        claims[f"at strength 0 {regime}'s f0-f3 are +/-1 switches, each with its own unsaturated pathway "
+               f"tanh(x) of gain {SWITCH_CONTROL_GAIN:g}; no unit reads two features"] = \
+            _are_switches(c, default_data(c)) and _own_pathways(c, SWITCH_CONTROL_GAIN)
+    return Facts({"switch_regimes": ", ".join(switch_regimes), "control_gain": SWITCH_CONTROL_GAIN,
+                  "random_se": RANDOM_SE}, claims)
+
+
+def _readers(results, regime) -> list[int]:
+    """Rows of ``results`` of the methods that read the network and that ``regime`` does not list."""
+    families = results.families or tuple(METHODS[m].family for m in results.methods)
+    return [i for i, m in enumerate(results.methods) if families[i] != "baseline" and m not in CIRCUITS[regime].fools]
 
 
 def _confounded_story(circuit, results, first_seed) -> Facts:
     picture = confounded_picture(circuit)
     corr = _first_seed_scores(first_seed, "correlation")
+    j = _index(results, "confounded")
+    seeds = _seed_circuits("confounded", results)
+    cores = _seed_circuits("clean", results)
+    others = ~circuit.decoy
+    scores = results.importances[:, j]  # (methods, seeds, features)
+    readers = _readers(results, "confounded")
     return Facts({
         "decoy_feature": f"f{picture['decoy']}", "causal_feature": f"f{picture['causal']}",
         "decoy_corr": picture["decoy_corr"], "causal_corr": picture["causal_corr"],
         "decoy_weight": picture["decoy_weight"],
+        "readers": ", ".join(results.methods[i] for i in readers),
     }, {
         "the decoy correlates with the output more than the best causal feature (seed 0)":
             picture["decoy_corr"] > picture["causal_corr"],
@@ -333,16 +425,49 @@ def _confounded_story(circuit, results, first_seed) -> Facts:
             np.isclose(picture["decoy_corr"], corr[picture["decoy"]])
             and np.isclose(picture["causal_corr"], corr[picture["causal"]]),
         "no decoy has any weight into the network": picture["decoy_weight"] == 0.0,
+        "on every seed the network is the clean core unchanged (same W, b, v)":
+            all(all(np.array_equal(getattr(c, k), getattr(core, k)) for k in ("W", "b", "v"))
+                for c, core in zip(seeds, cores, strict=True)),
+        "on every seed every decoy's column of W is exactly 0":
+            all(np.all(c.W[:, c.decoy] == 0.0) for c in seeds),
+        "the causal features are independent in the data: their rows of the mixing matrix are the identity's":
+            np.array_equal(circuit.mixing[circuit.causal], np.eye(circuit.n_features)[circuit.causal]),
         "under correlation every decoy outranks every causal feature on every seed":
             _outrank_every_seed(results, "confounded", "correlation", circuit.decoy, circuit.causal),
+        "under correlation the decoys rank above every other feature on every seed":
+            _outrank_every_seed(results, "confounded", "correlation", circuit.decoy, others),
+        "correlation scores exactly the both-decoys-on-top AUROC on every seed":
+            bool(np.allclose(results.cell("correlation", "confounded"), _decoys_on_top(circuit))),
+        "every method that reads the network scores every decoy and every noise feature exactly 0, on every seed":
+            bool(readers) and bool(np.all(scores[readers][:, :, ~circuit.causal] == 0.0)),
+        "at strength 0 the confounded regime is exactly the clean control (data and output)":
+            _control_is_clean("confounded"),
+        "the decoys' columns of W are exactly 0 at every strength (0, 0.5, 1, 2, 3)":
+            all(np.all(make_circuit("confounded", strength=s).W[:, circuit.decoy] == 0.0)
+                for s in (0.0, 0.5, 1.0, 2.0, 3.0)),
     })
 
 
 def _suppressor_story(circuit, results, first_seed) -> Facts:
+    from .evaluate import evaluate
+
     grad = _first_seed_scores(first_seed, "gradient")
     patch = _first_seed_scores(first_seed, "patching")
     picture = suppressor_picture(circuit)
     fooled = [m for m in results.methods if m in circuit.fools]
+    X = default_data(circuit)
+    slope = np.abs(circuit.gradient(X))
+    # The share of (sample, decoy) pairs whose slope beats the steepest causal feature's mean slope.
+    edge_share = float((slope[:, circuit.decoy] > grad[circuit.causal].max()).mean())
+    gates = [np.flatnonzero(c.W[:, j]) for c in _seed_circuits("suppressor", results)
+             for j in np.flatnonzero(c.decoy)]
+    seeds_v = [c.v for c in _seed_circuits("suppressor", results) for _ in np.flatnonzero(c.decoy)]
+    confounded = evaluate(("gradient", "correlation"), "confounded", seeds=results.seeds, samples=results.samples,
+                          strength=results.strength)
+    gradient_on_confounded, correlation_on_confounded = (float(m) for m in confounded.mean()[:, 0])
+    steeper = (0.5, 1.0, 2.0)
+    slopes = [_seed0_scores("suppressor", s, "gradient")[circuit.decoy].max() for s in steeper]
+    patches = [_seed0_scores("suppressor", s, "patching") for s in steeper]
     claims = {
         "gradient gives a decoy a larger mean slope than any causal feature (seed 0)":
             grad[circuit.decoy].max() > grad[circuit.causal].max(),
@@ -350,33 +475,97 @@ def _suppressor_story(circuit, results, first_seed) -> Facts:
             patch[circuit.decoy].max() < patch[circuit.causal].min(),
         "along the figure's IG path the decoy's integral ends nearer 0 than the causal feature's":
             abs(picture["ig_decoy"]) < abs(picture["ig_causal"]),
+        "the decoy's IG integral ends at about 0 (within 1% of the causal feature's)":
+            abs(picture["ig_decoy"]) < 0.01 * abs(picture["ig_causal"]),
+        "the decoy's net change along the figure is 0 to two decimals": abs(picture["net_change"]) < 0.005,
+        "each decoy feeds exactly two units, with output weights equal and opposite (every seed)":
+            all(len(g) == 2 and v[g[0]] == -v[g[1]] != 0 for g, v in zip(gates, seeds_v, strict=True)),
+        "only a few samples (under a tenth) sit on a gate's steep edge (seed 0)": 0 < edge_share < 0.1,
+        "gradient holds on the confounded regime (the double dissociation)": gradient_on_confounded >= HOLDS_AT,
+        "correlation is fooled on the confounded regime": correlation_on_confounded < FOOLED_BELOW,
+        "at strength 0 the suppressor computes exactly the clean output on the clean data":
+            _control_is_clean("suppressor"),
+        "raising the strength (0.5, 1, 2) raises the decoys' largest mean slope (seed 0)":
+            bool(np.all(np.diff(slopes) > 0)),
+        "at each of those strengths patching gives every decoy less than the weakest causal feature (seed 0)":
+            all(p[circuit.decoy].max() < p[circuit.causal].min() for p in patches),
     }
     for method in fooled:
         claims[f"under {method} every decoy outranks every causal feature on every seed"] = \
             _outrank_every_seed(results, "suppressor", method, circuit.decoy, circuit.causal)
+        claims[f"{method} scores exactly the both-decoys-on-top AUROC on every seed"] = \
+            bool(np.allclose(results.cell(method, "suppressor"), _decoys_on_top(circuit)))
     return Facts({
         "decoy_grad": float(grad[circuit.decoy].max()), "causal_grad": float(grad[circuit.causal].max()),
         "decoy_patch": float(patch[circuit.decoy].max()), "causal_patch": float(patch[circuit.causal].min()),
         "mechanism_decoy": f"f{picture['decoy']}", "mechanism_causal": f"f{picture['causal']}",
         "steepest_slope": picture["steepest_slope"], "net_change": picture["net_change"],
-        "ig_decoy": picture["ig_decoy"], "ig_causal": picture["ig_causal"],
+        "ig_decoy": picture["ig_decoy"], "ig_causal": picture["ig_causal"], "edge_share": edge_share,
+        "gradient_on_confounded": gradient_on_confounded, "correlation_on_confounded": correlation_on_confounded,
     }, claims)
 
 
+SLOPE_METHODS = ("gradient", "input_x_gradient", "smoothgrad", "attribution_patching")
+
+
 def _saturation_claims(results, regime) -> dict:
-    """The slope-based methods a switch regime lists score every feature exactly 0 on every seed."""
+    """The slope-based methods a switch regime lists score every feature exactly 0 on every seed,
+    so every feature ties and the AUROC is exactly chance."""
     j = _index(results, regime)
     claims = {}
-    for method in ("gradient", "input_x_gradient", "attribution_patching", "smoothgrad"):
+    for method in SLOPE_METHODS:
         if method in CIRCUITS[regime].fools and method in results.methods:
             scores = results.importances[results.methods.index(method), j]
             claims[f"{method} scores every feature exactly 0 on every seed of {regime} (saturation)"] = \
                 bool(np.all(scores == 0.0))
+            claims[f"{method}'s AUROC on {regime} is exactly 0.5 on every seed"] = \
+                bool(np.all(results.cell(method, regime) == 0.5))
     return claims
+
+
+def _flat(regime, strength, features, seed=0) -> bool:
+    """The network's slope along ``features`` is exactly 0 at every sample of evaluate's data."""
+    c = make_circuit(regime, strength=strength, seed=seed)
+    return bool(np.all(c.gradient(default_data(c))[:, features] == 0.0))
+
+
+def _flat_from(regime, features, *, seed: int = 0, tol: float = 1e-4) -> float:
+    """The strength (to ``tol``, by bisection on ``[CONTROL, complete]``) from which the slope
+    along ``features`` is exactly 0 at every sample (seed ``seed``); nan if it is flat at the
+    control or not flat at completion."""
+    low, high = CONTROL, CIRCUITS[regime].complete
+    if _flat(regime, low, features, seed) or not _flat(regime, high, features, seed):
+        return float("nan")
+    while high - low > tol:
+        mid = 0.5 * (low + high)
+        low, high = (low, mid) if _flat(regime, mid, features, seed) else (mid, high)
+    return high
 
 
 def _switch_values(regime) -> dict:
     return {"gain": SWITCH_GAIN, "control_gain": SWITCH_CONTROL_GAIN, "complete": CIRCUITS[regime].complete}
+
+
+def _switch_claims(circuit, results, regime, flat_from) -> dict:
+    """What both switch pages say about the strength: the control, completion, and saturation."""
+    complete = CIRCUITS[regime].complete
+    X = default_data(circuit)
+    control = make_circuit(regime, strength=CONTROL)
+    done = [make_circuit(regime, strength=s) for s in (complete, 1.0, 2.0, 3.0)]
+    causal = np.flatnonzero(circuit.causal)
+    return {
+        f"f0-f3 of {regime} are +/-1 switches in the data (seed 0)": _are_switches(circuit, X),
+        f"at strength 0 each switch of {regime} has its own unsaturated pathway tanh(x) of gain "
+        f"{SWITCH_CONTROL_GAIN:g}, and no unit reads two features": _own_pathways(control, SWITCH_CONTROL_GAIN),
+        f"{regime} no longer changes from strength {complete:g} on (checked at {complete:g}, 1, 2, 3) "
+        "and still changes just below it":
+            all(_same_network(c, done[0]) for c in done)
+            and not _same_network(make_circuit(regime, strength=0.99 * complete), done[0]),
+        f"every slope of {regime} is exactly 0 from strength {flat_from:.4f} on, before the gate is complete "
+        "(checked up to 3)":
+            bool(np.isfinite(flat_from)) and flat_from <= complete
+            and all(_flat(regime, s, causal) for s in np.linspace(flat_from, 3.0, 12)),
+    }
 
 
 def _redundant_story(circuit, results, first_seed) -> Facts:
@@ -390,6 +579,13 @@ def _redundant_story(circuit, results, first_seed) -> Facts:
     n_causal = int(circuit.causal.sum())
     tie_auroc = 1 - 0.5 * len(backups) / n_causal
     table = switch_table(circuit, pairs[0])
+    live = circuit.v != 0
+    flat_from = _flat_from("redundant", np.flatnonzero(circuit.causal))
+    primaries_flat_from = _flat_from("redundant", primaries)
+    smooth_scores = _seed0_scores("redundant", flat_from, "smoothgrad")
+    complete = CIRCUITS["redundant"].complete
+    fade = np.linspace(CONTROL, complete, 11)
+    knockout = [float(_seed0_scores("redundant", s, "patching")[backups].min()) for s in fade]
     claims = {
         "noising patching scores the backups exactly 0, like the noise, on every seed":
             bool(np.all(seeds_noising[:, backups] == 0.0) and np.all(seeds_noising[:, ~circuit.causal] == 0.0)),
@@ -400,12 +596,30 @@ def _redundant_story(circuit, results, first_seed) -> Facts:
         "with the primary present the backup does not change the gate's output":
             bool(np.all(table[0] == table[0, 0]) and np.all(table[2] == table[2, 0])),
         "with the primary absent the backup alone sets the output": table[1, 1] == 0.0 and table[1, 0] != 0.0,
-    } | _saturation_claims(results, "redundant")
+        "in the data each backup equals its primary, on every seed":
+            all(np.array_equal(X[:, backups], X[:, primaries])
+                for X in (default_data(c) for c in _seed_circuits("redundant", results))),
+        "at strength 1 each pair is one live unit, tanh(G (x_primary + x_backup / 2)); the backups' own "
+        "pathways have output weight 0":
+            int(live.sum()) == len(pairs)
+            and all(np.array_equal(circuit.W[live][k, [a, b]], [SWITCH_GAIN, SWITCH_GAIN / 2])
+                    for k, (a, b) in enumerate(pairs)),
+        "the primaries' slopes vanish first: they are exactly 0 from a lower strength than the backups'":
+            primaries_flat_from < flat_from,
+        "at that strength smoothgrad still scores a causal feature above 0 (seed 0)":
+            bool(smooth_scores[circuit.causal].max() > 0),
+        "the gradient family's slopes all vanish before the gate is complete": flat_from < complete,
+        "below completion knocking out a backup moves the output; at completion by exactly 0 (seed 0, 11 strengths)":
+            min(knockout[:-1]) > 0 and knockout[-1] == 0.0,
+        "denoising patching and Shapley hold at every strength (seed 0; 0 to completion, 1, 2, 3)":
+            _holds_along("redundant", ("denoising_patching", "shapley"), [*fade, 1.0, 2.0, 3.0]),
+    } | _saturation_claims(results, "redundant") | _switch_claims(circuit, results, "redundant", flat_from)
     return Facts({
         "backups": _features(backups), "primaries": _features(primaries), "n_backups": len(backups),
         "backup_noising": float(noising[backups].max()), "primary_noising": float(noising[primaries].min()),
         "backup_denoising": float(denoising[backups].min()), "backup_shapley": float(shapley[backups].min()),
-        "noising_tie_auroc": tie_auroc,
+        "noising_tie_auroc": tie_auroc, "flat_from": flat_from, "primaries_flat_from": primaries_flat_from,
+        "knockout_control": knockout[0], "knockout_late": knockout[-2], "late": float(fade[-2]),
     } | _switch_values("redundant"), claims)
 
 
@@ -419,21 +633,52 @@ def _interaction_story(circuit, results, first_seed) -> Facts:
     table = switch_table(circuit, pairs[0])
     corners = np.zeros((3, 3), dtype=bool)
     corners[0, 0] = corners[2, 2] = True
+    complete = CIRCUITS["interaction"].complete
+    flat_from = _flat_from("interaction", np.flatnonzero(circuit.causal))
+    live = circuit.v != 0
+    fade = np.linspace(CONTROL, complete, 11)
+    restore = [float(_seed0_scores("interaction", s, "denoising_patching")[circuit.causal].min()) for s in fade]
+    X = default_data(circuit)
     claims = {
         "restoring any single feature changes the output by exactly 0, on every seed":
             bool(np.all(seeds_denoising == 0.0)),
+        "denoising patching's AUROC is exactly 0.5 on every seed":
+            bool(np.all(results.cell("denoising_patching", "interaction") == 0.5)),
         "knocking out any causal feature moves the output (seed 0)": noising[circuit.causal].min() > 0,
         "the pair moves the output only where its two switches agree":
             bool(np.all(table[~corners] == 0.0) and np.all(table[corners] != 0.0)),
         "both at -1 drives the output exactly opposite to both at +1": table[0, 0] == -table[2, 2],
-    } | _saturation_claims(results, "interaction")
+        "the switches are independent in the data (identity mixing)":
+            np.array_equal(circuit.mixing, np.eye(circuit.n_features)),
+        "at strength 1 each pair is two gates tanh(G (+/-(x_a + x_b) - threshold)) and no own pathway is left":
+            int(live.sum()) == 2 * len(pairs)
+            and all(np.flatnonzero(circuit.W[k]).tolist() in [list(p) for p in pairs]
+                    and np.all(np.abs(circuit.W[k][circuit.W[k] != 0]) == SWITCH_GAIN)
+                    and circuit.b[k] == -AND_THRESHOLD * SWITCH_GAIN for k in np.flatnonzero(live)),
+        "smoothgrad ranks every causal feature above every other feature on seed 0":
+            bool(_first_seed_scores(first_seed, "smoothgrad")[circuit.causal].min()
+                 > _first_seed_scores(first_seed, "smoothgrad")[~circuit.causal].max()),
+        "Shapley gives the two members of each pair the same score (seed 0)":
+            all(np.isclose(shapley[a], shapley[b]) for a, b in pairs),
+        "every slope vanishes only in the last tenth of the way to completion, and before it":
+            0.9 * complete < flat_from < complete,
+        "the data visit all four corners of each pair (seed 0)":
+            all(len(np.unique(X[:, list(p)], axis=0)) == 4 for p in pairs),
+        "below completion restoring any switch alone moves the output; at completion by exactly 0 "
+        "(seed 0, 11 strengths)": min(restore[:-1]) > 0 and restore[-1] == 0.0,
+        "noising patching and Shapley hold at every strength (seed 0; 0 to completion, 1, 2, 3)":
+            _holds_along("interaction", ("patching", "shapley"), [*fade, 1.0, 2.0, 3.0]),
+    } | _saturation_claims(results, "interaction") | _switch_claims(circuit, results, "interaction", flat_from)
     a, b = pairs[0]
     return Facts({
         "causal_noising": float(noising[circuit.causal].min()),
         "causal_denoising": float(denoising[circuit.causal].max()),
         "causal_shapley": float(shapley[circuit.causal].min()),
-        "threshold": AND_THRESHOLD, "pair": _features(pairs[0]), "pair_a": f"f{a}", "pair_b": f"f{b}",
-        "both_plus": float(table[2, 2]), "both_minus": float(table[0, 0]),
+        "threshold": AND_THRESHOLD, "margin": 2.0 - AND_THRESHOLD,
+        "pair": _features(pairs[0]), "pair_a": f"f{a}", "pair_b": f"f{b}",
+        "pairs": " and ".join(" & ".join(f"f{k}" for k in p) for p in pairs),
+        "both_plus": float(table[2, 2]), "both_minus": float(table[0, 0]), "flat_from": flat_from,
+        "restore_control": restore[0], "restore_late": restore[-2], "late": float(fade[-2]),
     } | _switch_values("interaction"), claims)
 
 
