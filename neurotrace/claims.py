@@ -999,3 +999,318 @@ def sanity_facts(check) -> Facts:
             bool(np.all(rank_corr[causal, k_v] < 1.0)),
     }
     return Facts(values, claims)
+
+
+# --- the instructor's guide ------------------------------------------------------------------------
+# book/instructors.ipynb publishes instructors_page: the lesson plans' expected answers, the
+# discussion questions' answers and the exercises' timings, from the same library calls as the
+# pages they point to.
+
+IG_STEPS = (8, 16, 32, 64, 128, 256)  # exercise 2's question: how many midpoint steps are enough?
+GAP_STEPS = 32  # ... the step count whose gap the guide quotes
+GAP_TOL = 0.01  # ... "enough": a completeness gap below this
+BUMP_SEEDS = 8  # exercise 4, going further: the bump centred on IG's baseline
+
+
+def _fooled_to_the_top(curve, grid) -> float:
+    """The first strength of ``grid`` from which ``curve`` stays below FOOLED_BELOW (nan: none)."""
+    fooled = np.minimum.accumulate((np.asarray(curve) < FOOLED_BELOW)[::-1])[::-1]
+    return float(np.asarray(grid)[np.argmax(fooled)]) if fooled.any() else float("nan")
+
+
+def _both_decoys_on_top(circuit) -> float:
+    """AUROC with every decoy above every cause and all else in order: n_decoy x n_causal pairs lost."""
+    n_causal, n_decoy = int(circuit.causal.sum()), int(circuit.decoy.sum())
+    return 1 - n_decoy * n_causal / (n_causal * (circuit.n_features - n_causal))
+
+
+def _slider_curve(regime, method, strengths) -> np.ndarray:
+    """``method``'s AUROC on seed 0 at each strength: what a regime page's static slider shows."""
+    from .evaluate import evaluate
+
+    return np.array([evaluate(method, regime, seeds=1, strength=s).auroc[0, 0, 0] for s in strengths])
+
+
+def _slider_facts(regimes, strengths) -> Facts:
+    """The target's reading on each regime page's slider (seed 0): perfect up to, first slip, fooled
+    from, and the value it settles at; and the methods that score 1 at every frame."""
+    grid = np.asarray(strengths, dtype=float)
+    values, claims = {"strength_max": float(grid.max()), "n_frames": len(grid)}, {}
+    for regime in regimes:
+        target = CIRCUITS[regime].target
+        curve = _slider_curve(regime, target, grid)
+        perfect = np.minimum.accumulate(curve == 1.0)
+        top = curve[-1]
+        settled = np.minimum.accumulate((curve == top)[::-1])[::-1]
+        values |= {
+            f"slider_target_{regime}": target,
+            f"slider_perfect_{regime}": float(grid[perfect][-1]) if perfect.any() else float("nan"),
+            f"slider_slips_{regime}": float(grid[np.argmax(curve < 1.0)]),
+            f"slider_fooled_{regime}": _fooled_to_the_top(curve, grid),
+            f"slider_top_{regime}": float(top), f"slider_top_from_{regime}": float(grid[np.argmax(settled)]),
+        }
+        claims[f"on {regime}'s slider {target} scores 1 at the control and stays fooled from some frame on"] = \
+            curve[0] == 1.0 and not np.isnan(values[f"slider_fooled_{regime}"])
+        steady = [m for m in ("integrated_gradients", "patching", "denoising_patching", "shapley")
+                  if m != target and np.all(_slider_curve(regime, m, grid) == 1.0)]
+        values[f"slider_steady_{regime}"] = ", ".join(steady)
+        if CIRCUITS[regime].complete:
+            claims[f"on {regime}'s slider {target} falls at the strength its gate is complete"] = \
+                values[f"slider_fooled_{regime}"] == CIRCUITS[regime].complete \
+                and bool(np.all(curve[grid < CIRCUITS[regime].complete] == 1.0))
+    return Facts(values, claims)
+
+
+def _exercise_facts() -> Facts:
+    """Exercises at a glance, and the answers the lesson plans expect (reference solutions)."""
+    from .evaluate import evaluate
+    from .exercises import EXERCISES, completeness_gap, registered_circuit, registered_method, solutions
+
+    values = {f"minutes_{e.number}": e.minutes for e in EXERCISES}
+    values |= {f"difficulty_{e.number}": e.difficulty for e in EXERCISES}
+    values["minutes_all"] = sum(e.minutes for e in EXERCISES)
+    values["n_exercises"] = len(EXERCISES)
+
+    # Exercise 1: the student's gradient (the reference solution) scores what the library's does.
+    def student_gradient(circuit, X, rng):
+        return solutions.gradient_saliency(circuit, X)
+
+    with registered_method("student_gradient", student_gradient):
+        ex1 = evaluate(["student_gradient", "gradient"], "suppressor")
+    values["ex1_student"] = float(ex1.mean()[0, 0])
+
+    # Exercise 2: the completeness gap of midpoint IG against the steps, suppressor and clean.
+    gaps = {}
+    for regime in ("suppressor", "clean"):
+        circuit = make_circuit(regime)
+        X = circuit.sample(256, make_rng("exercise 2", 0))
+        base = np.zeros(circuit.n_features)
+        gaps[regime] = {s: completeness_gap(circuit, X, base, solutions.integrated_gradients(circuit, X, base, s))
+                        for s in IG_STEPS}
+    enough = {r: next((s for s, g in gaps[r].items() if g < GAP_TOL), None) for r in gaps}
+    values |= {"gap_steps": GAP_STEPS, "gap": gaps["suppressor"][GAP_STEPS], "gap_tol": GAP_TOL,
+               "steps_enough": enough["suppressor"], "steps_enough_clean": enough["clean"]}
+
+    # Exercise 4, going further: a bump centred on IG's zero baseline; patching with the mean.
+    def mean_patching(circuit, X, rng):
+        return attribute("patching", circuit, X, rng=rng, corruption="mean")
+
+    with registered_circuit("baseline_bump", solutions.baseline_bump_decoy), \
+            registered_method("mean_patching", mean_patching, family="causal"):
+        bump = evaluate(["integrated_gradients", "patching", "mean_patching"], "baseline_bump", seeds=BUMP_SEEDS)
+    for i, method in enumerate(bump.methods):
+        values[f"bump_{method}"] = float(bump.mean()[i, 0])
+    values["bump_seeds"] = BUMP_SEEDS
+    claims = {
+        "the reference gradient solution scores the suppressor exactly as the library's gradient":
+            bool(np.array_equal(ex1.auroc[0], ex1.auroc[1])),
+        f"at {GAP_STEPS} steps the suppressor's completeness gap is still above {GAP_TOL:g}":
+            gaps["suppressor"][GAP_STEPS] > GAP_TOL,
+        f"some step count of the grid brings the suppressor's gap below {GAP_TOL:g}": enough["suppressor"] is not None,
+        "the clean circuit needs fewer steps than the suppressor":
+            enough["clean"] is not None and enough["suppressor"] is not None
+            and enough["clean"] < enough["suppressor"],
+        "the bump on the baseline fools integrated gradients": values["bump_integrated_gradients"] < FOOLED_BELOW,
+        "resample patching holds on the bump on the baseline": values["bump_patching"] >= HOLDS_AT,
+        "mean patching falls short of holding on the bump, below resample patching":
+            values["bump_mean_patching"] < HOLDS_AT and values["bump_mean_patching"] < values["bump_patching"],
+    }
+    return Facts(values, claims)
+
+
+def instructors_page(slider_strengths) -> Facts:
+    """The instructor's guide: every number its lesson plans and discussion questions quote.
+
+    ``slider_strengths``: the frames of the regime pages' static slider (``widgets.DEFAULT_STRENGTHS``;
+    passed in because :mod:`neurotrace.widgets` needs the ``[book]`` extra). Computes the reference
+    table, the controls at strength 0, the scrambled-label null, the neuron level and IG beyond the
+    grid, and merges their facts with the guide's own: the slider readings (seed 0), the AUROC
+    counts behind 0.75, which causal methods some regime fools, the suppressor's decoys' real net
+    effect, and the exercises' answers.
+    """
+    from .evaluate import evaluate
+
+    table = evaluate(seeds=SEEDS, samples=SAMPLES, strength=STRENGTH)
+    control = evaluate(seeds=SEEDS, samples=SAMPLES, strength=CONTROL)
+    null = evaluate(seeds=NULL_SEEDS, samples=SAMPLES, strength=STRENGTH, labels="scrambled")
+    task, effect = (evaluate(seeds=SEEDS, samples=SAMPLES, strength=STRENGTH, level="hidden", truth=t)
+                    for t in ("task", "effect"))
+    facts = (table_facts(table) | controls(control) | null_facts(null) | neuron_facts(task, effect)
+             | ig_quadrature() | _slider_facts([r for r in CIRCUITS if CIRCUITS[r].target], slider_strengths)
+             | _exercise_facts())
+
+    def mean(method, regime):
+        return _mean(table, method, regime)
+
+    supp, red = make_circuit("suppressor"), make_circuit("redundant")
+    n_causal = int(supp.causal.sum())
+    n_backups = len(switch_pairs(red))
+    values = {
+        "n_causal": n_causal, "n_decoy": int(supp.decoy.sum()), "n_other": supp.n_features - n_causal,
+        "decoys_on_top": _both_decoys_on_top(supp), "n_backups": n_backups,
+        "noising_tie": 1 - 0.5 * n_backups / n_causal, "complete": CIRCUITS["redundant"].complete,
+        "default_steps": _default_steps(),
+        "clean_min": min(mean(m, "clean") for m in table.methods if METHODS[m].family != "baseline"),
+    }
+    values |= {f"fools_{r}": ", ".join(CIRCUITS[r].fools) for r in table.circuits}
+    values["same_as_clean_and"] = " and ".join(facts["same_as_clean"].split(", "))
+    claims = {
+        "correlation on confounded is the AUROC of both decoys on top":
+            mean("correlation", "confounded") == values["decoys_on_top"],
+        "gradient on the suppressor is the same count": mean("gradient", "suppressor") == values["decoys_on_top"],
+        "noising patching on redundant is the tie value of the backups":
+            mean("patching", "redundant") == values["noising_tie"],
+    }
+    # Which causal methods does some regime fool at strength 1?
+    causal_fooled = [(m, r) for m in table.methods for r in table.circuits
+                     if METHODS[m].family == "causal" and mean(m, r) < FOOLED_BELOW]
+    values["causal_fooled"] = "; ".join(f"{m} on {r} ({mean(m, r):.3f})" for m, r in causal_fooled)
+    claims["the causal methods fooled at strength 1 are exactly noising patching on redundant and denoising "
+           "patching on interaction"] = causal_fooled == [("patching", "redundant"),
+                                                          ("denoising_patching", "interaction")]
+    # The switch regimes' slope proxies: exactly 0.5 at strength 1, 1 at the control.
+    for regime in ("redundant", "interaction"):
+        claims[f"gradient scores exactly 0.5 on {regime} and 1 at its control"] = \
+            mean("gradient", regime) == 0.5 and _mean(control, "gradient", regime) == 1.0
+        scores = table.importances[table.methods.index("gradient"), table.circuits.index(regime)]
+        claims[f"gradient scores every feature exactly 0 on every seed of {regime}"] = \
+            bool(np.all(scores[:, : red.n_features] == 0.0))
+        values[f"control_gradient_{regime}"] = _mean(control, "gradient", regime)
+    # The suppressor's decoys: a real net effect, smaller than the weakest cause's (patching).
+    patch = table.importances[table.methods.index("patching"), table.circuits.index("suppressor")]
+    patch = patch[:, : supp.n_features]
+    ratio = patch[:, supp.decoy].max(axis=1) / patch[:, supp.causal].min(axis=1)
+    values |= {"decoy_ratio_mean": float(ratio.mean()), "decoy_ratio_max": float(ratio.max())}
+    claims["under patching every decoy moves the output, less than the weakest causal feature, on every seed"] = \
+        bool(np.all(patch[:, supp.decoy] > 0) and ratio.max() < 1)
+    # Count the decoys as causal and gradient saliency is right: it ranks causes and decoys on top.
+    grad = table.importances[table.methods.index("gradient"), table.circuits.index("suppressor")]
+    grad = grad[:, : supp.n_features]
+    wider = np.broadcast_to(supp.causal | supp.decoy, grad.shape)
+    claims["against causes and decoys together gradient saliency scores 1 on every seed of the suppressor"] = \
+        bool(np.all(_auroc_rows(grad, wider) == 1.0))
+    # IG on the slider: it never slips on any frame of the suppressor's (seed 0).
+    ig = _slider_curve("suppressor", "integrated_gradients", slider_strengths)
+    values["ig_slider_min"] = float(ig.min())
+    claims["integrated gradients holds on every frame of the suppressor's slider (seed 0)"] = ig.min() >= HOLDS_AT
+    values["joint_min"] = min(facts[f"hidden_joint_patching_{r}"] for r in task.circuits)
+    return facts | Facts(values, claims)
+
+
+def _default_steps() -> int:
+    import inspect
+
+    return int(inspect.signature(integrated_gradients).parameters["steps"].default)
+
+
+def _auroc_rows(scores, masks):
+    from .scoring import auroc_rows
+
+    return auroc_rows(scores, masks)
+
+
+# --- "Evaluate your own method" --------------------------------------------------------------------
+# book/your_method.ipynb registers a method that reads the weights (|v| @ |W|), scores it with
+# evaluate and sweep, and publishes your_method_page; where torch and captum are installed, it
+# shows captum_section's discussion under the Captum table it computes.
+
+
+def _weight_reach(circuit) -> np.ndarray:
+    """Sum over hidden units of ``|v_h W_hj|`` per feature: what the page's method reads."""
+    return np.abs(circuit.v) @ np.abs(circuit.W)
+
+
+def your_method_page(results, curve, method: str = "abs_weight") -> Facts:
+    """The page's reading of a registered method that scores features by ``|v| @ |W|``.
+
+    ``results``: ``evaluate()`` with the method registered; ``curve``: ``sweep("suppressor", ...,
+    methods=[method, "gradient", "patching"])``. Values: the method's mean per regime
+    (``<method>_<regime>``), the regimes that fool it, the seed-0 weights of the suppressor's
+    decoys and causes, and the strength from which the method and gradient saliency stay fooled.
+    Claims: the method is fooled on the suppressor and holds everywhere else; its scores are the
+    weights quoted; the confounder's weights are exactly 0; along the sweep it breaks before the
+    gradient while patching holds, and at strength 0 the suppressor is the clean circuit.
+    """
+    j = {r: _index(results, r) for r in results.circuits}
+    i = results.methods.index(method)
+    row = {r: float(results.mean()[i, j[r]]) for r in results.circuits}
+    fooled = [r for r, a in row.items() if a < FOOLED_BELOW]
+    supp, conf = make_circuit("suppressor"), make_circuit("confounded")
+    reach = _weight_reach(supp)
+    grid = curve.strengths
+    breaks = {m: _fooled_to_the_top(curve.curve(m), grid) for m in (method, "gradient")}
+    decoy_reach = [float(_weight_reach(make_circuit("suppressor", strength=s))[supp.decoy].max()) for s in grid]
+    clean = make_circuit("clean")
+    X = default_data(clean)
+    control = make_circuit("suppressor", strength=CONTROL)
+    values = {
+        "seeds": results.seeds, "fooled_below": FOOLED_BELOW, "holds_at": HOLDS_AT,
+        **{f"{method}_{r}": a for r, a in row.items()},
+        f"{method}_fooled_by": ", ".join(fooled) or "none",
+        "decoy_weight": float(reach[supp.decoy].max()), "causal_weight": float(reach[supp.causal].max()),
+        f"{method}_breaks": breaks[method], "gradient_breaks": breaks["gradient"],
+        "patching_min": float(curve.curve("patching").min()), "sweep_top": float(grid.max()),
+    }
+    claims = {
+        f"{method} is fooled on the suppressor and holds on every other regime":
+            fooled == ["suppressor"] and all(a >= HOLDS_AT for r, a in row.items() if r != "suppressor"),
+        f"{method}'s scores on the suppressor (seed 0) are the weights the prose quotes":
+            bool(np.array_equal(results.importances[i, j["suppressor"], 0, : supp.n_features], reach)),
+        "the confounder's decoys have exactly zero weight into the network":
+            bool(np.all(_weight_reach(conf)[conf.decoy] == 0)),
+        "on seed 0 a suppressor decoy's weights outweigh every causal feature's": reach[supp.decoy].max()
+            > reach[supp.causal].max(),
+        "the decoys' weights grow with the strength": bool(np.all(np.diff(decoy_reach) > 0)),
+        f"{method} and gradient saliency both score 1 at strength 0":
+            curve.curve(method)[0] == 1.0 and curve.curve("gradient")[0] == 1.0,
+        f"{method} stays fooled from a lower strength than gradient saliency": breaks[method] < breaks["gradient"],
+        "patching holds at every strength of the sweep": values["patching_min"] >= HOLDS_AT,
+        "at strength 0 the suppressor computes the clean circuit's output":
+            bool(np.array_equal(control.mixing, clean.mixing) and np.array_equal(control.forward(X), clean.forward(X))),
+    }
+    return Facts(values, claims)
+
+
+def captum_section(results, *, saliency: str = "captum_saliency", deeplift: str = "captum_deeplift",
+                   gradient: str = "gradient") -> Facts:
+    """What the Captum rows of ``results`` show, as claims and a ``discussion`` paragraph (markdown).
+
+    ``results``: ``evaluate([deeplift, saliency, gradient])`` with the two Captum methods
+    registered (``neurotrace.torch.captum_method``). The page displays ``discussion`` only where
+    Captum ran, under the table it discusses; every number in it is computed here.
+    """
+    mean = results.mean()
+    k = {m: results.methods.index(m) for m in (saliency, deeplift, gradient)}
+    j = {r: _index(results, r) for r in results.circuits}
+    diff = float(np.nanmax(np.abs(results.importances[k[saliency]] - results.importances[k[gradient]])))
+    values = {"imp_diff": diff, "seeds": results.seeds}
+    for r in results.circuits:
+        values[f"deeplift_{r}"] = float(mean[k[deeplift], j[r]])
+        values[f"saliency_{r}"] = float(mean[k[saliency], j[r]])
+    switch = [r for r in ("redundant", "interaction") if r in j]
+    claims = {
+        "Saliency's AUROC equals gradient's on every seed of every regime":
+            bool(np.array_equal(results.auroc[k[saliency]], results.auroc[k[gradient]])),
+        "Saliency's importances equal gradient's to 1e-12": diff < 1e-12,
+        "DeepLift holds on the suppressor, where Saliency is fooled":
+            values["deeplift_suppressor"] >= HOLDS_AT > FOOLED_BELOW > values["saliency_suppressor"],
+        "DeepLift holds on every regime": bool(mean[k[deeplift]].min() >= HOLDS_AT),
+    }
+    switch_text = ""
+    if switch:
+        claims["Saliency is fooled on the switch regimes"] = all(values[f"saliency_{r}"] < FOOLED_BELOW for r in switch)
+        switch_text = (
+            " The saturated switch regimes do not fool it either: it scores "
+            + " and ".join(f"{values[f'deeplift_{r}']:.2f} on {r}" for r in switch)
+            + ", where every slope is exactly 0 and Saliency scores "
+            + " and ".join(f"{values[f'saliency_{r}']:.2f}" for r in switch) + "."
+        )
+    values["discussion"] = (
+        f"Captum's `Saliency` takes the same gradient as neurotrace's `gradient`: over {results.seeds} seeds "
+        f"on every regime the two rows' AUROCs are identical seed for seed, and their importances differ by "
+        f"at most {diff:.1e}, rounding. DeepLift's rescale rule divides each hidden unit's change in output by "
+        "its change in input, so like patching it measures a net effect rather than a local slope: it scores "
+        f"{values['deeplift_suppressor']:.2f} on the suppressor, where Saliency scores "
+        f"{values['saliency_suppressor']:.2f}." + switch_text
+    )
+    return Facts(values, claims)

@@ -168,7 +168,7 @@ def _legend(circuit, labels: str, method: str | None = None) -> str:
         return f"({star}, ! = planted decoy)"
     if method in circuit.fools:
         return f"({star}, ! = decoy planted to fool {method})"
-    return f"({star}, ! = planted decoy; this circuit does not target {method})"
+    return f"({star}, ! = planted decoy, not aimed at {method})"
 
 
 def _wrap(plain: list[str], shown: list[str], indent: str, width: int = WIDTH) -> str:
@@ -321,14 +321,15 @@ def cmd_attribute(args, paint):
         f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
         f"auroc    : {paint(f'{score:.4f}', 'bold')}   {GLOSS}",
         f"features : {_wrap(plain, shown, indent)}",
-        indent + paint(_legend(circuit, labels, method), "dim"),
+        *(paint(line, "dim") for line in textwrap.wrap(_legend(circuit, labels, method), WIDTH,
+                                                        initial_indent=indent, subsequent_indent=indent + " ")),
     ]
     if any(len(g) > 1 for g in groups[:keep]):
         lines.append(indent + paint(f"({TIE_LEGEND})", "dim"))
     if why:
         head = "chance   : " if family == "baseline" else "fooled   : "
         lines.append(textwrap.fill(f"{head}auroc < {claims.FOOLED_BELOW:g} here; {why}", WIDTH,
-                                   subsequent_indent=indent))
+                                   subsequent_indent=indent, break_on_hyphens=False))
     return "\n".join(lines)
 
 
@@ -380,7 +381,8 @@ def cmd_compare(args, paint):
         for m in fooled:
             role = "" if nt.METHODS[m].family == "baseline" else f" ({_role(name, m)})"
             lines.append(f"  {paint(m, 'bold')}{role}")
-            lines.append(textwrap.fill(why[m], WIDTH, initial_indent="      ", subsequent_indent="      "))
+            lines.append(textwrap.fill(why[m], WIDTH, initial_indent="      ", subsequent_indent="      ",
+                                       break_on_hyphens=False))
     elif labels == "real":
         lines += ["", f"no method falls below {claims.FOOLED_BELOW:g} here"]
     return "\n".join(lines)

@@ -347,7 +347,9 @@ def test_compare_names_igs_quadrature_error_at_suppressor_strength_3():
 @pytest.mark.parametrize("args", [("compare", "--circuit", "redundant"), ("compare", "--circuit", "interaction"),
                                   ("compare", "--circuit", "suppressor", "--strength", "3"), ("circuits",),
                                   ("attribute", "--method", "gradient", "--circuit", "redundant"),
-                                  ("attribute", "--method", "random", "--circuit", "clean"), GS])
+                                  ("attribute", "--method", "random", "--circuit", "clean"), GS,
+                                  ("attribute", "--method", "integrated_gradients", "--circuit", "suppressor",
+                                   "--strength", "3")])
 def test_lines_fit_in_100_columns(args):
     proc = run(*args)
     assert proc.returncode == 0, proc.stderr
