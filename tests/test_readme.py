@@ -161,3 +161,10 @@ def test_readme_regimes_table_is_the_registry():
 def test_readme_gate_strengths():
     strengths = ", ".join(f"{s:g}" for s in claims.BAND[:-1]) + f" and {claims.BAND[-1]:g}"
     assert f"at the control strength {claims.CONTROL:g} and at {strengths}" in TEXT
+
+
+def test_readme_settings_are_the_reference_settings():
+    assert f"Mean AUROC ± standard error over {claims.SEEDS} seeds × {claims.SAMPLES} samples per circuit, " \
+           f"decoy strength {claims.STRENGTH:g}" in TEXT
+    assert f"the scrambled-label null over {claims.NULL_SEEDS} seeds" in TEXT
+    assert f"({claims.SEEDS} seeds x {claims.SAMPLES} samples)" in TEXT
