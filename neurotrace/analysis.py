@@ -165,3 +165,77 @@ def unit_effects(circuit, X=None) -> dict:
         "single": attribute_hidden("patching", circuit, X, rng=make_rng("method", "patching", seed)),
         "joint": attribute_hidden("joint_patching", circuit, X, rng=make_rng("method", "joint_patching", seed)),
     }
+
+
+# --- the methods page: completeness, SmoothGrad's reach, Shapley by brute force -------------------
+
+
+def completeness_gap(circuit, X, **options) -> float:
+    """Largest ``|sum_j IG_j(x) - (f(x) - f(0))|`` over the rows of ``X``: IG's completeness
+    error, for ``integrated_gradients(circuit, X, **options)`` from the all-zeros baseline."""
+    from .methods import integrated_gradients
+
+    X = np.asarray(X, dtype=float)
+    ig = integrated_gradients(circuit, X, **options)
+    target = circuit.forward(X) - circuit.forward(np.zeros((1, circuit.n_features)))
+    return float(np.max(np.abs(ig.sum(axis=1) - target)))
+
+
+def smoothgrad_defaults() -> dict:
+    """SmoothGrad's default options, read off the method: ``{"noise": ..., "copies": ...}``."""
+    import inspect
+
+    from .methods import smoothgrad
+
+    params = inspect.signature(smoothgrad).parameters
+    return {name: params[name].default for name in ("noise", "copies")}
+
+
+def smoothgrad_copies(circuit, X, seed: int | None = None) -> np.ndarray:
+    """The noisy copies ``smoothgrad`` averages the slope over, ``(n, copies, n_features)``: the
+    draws ``evaluate`` gives it at ``seed`` (default: the circuit's seed), with the method's defaults."""
+    X = np.asarray(X, dtype=float)
+    seed = circuit.seed if seed is None else seed
+    noise, copies = smoothgrad_defaults()["noise"], smoothgrad_defaults()["copies"]
+    rng = make_rng("method", "smoothgrad", seed)
+    return X[:, None, :] + noise * X.std(axis=0) * rng.standard_normal((len(X), copies, circuit.n_features))
+
+
+def slope_reach(circuit, points) -> float:
+    """The fraction of ``points (..., n_features)`` at which some feature's slope is not exactly 0:
+    where the points reach a unit off its plateau (0 when every unit is saturated at every point)."""
+    points = np.asarray(points, dtype=float).reshape(-1, circuit.n_features)
+    return float((circuit.gradient(points) != 0).any(axis=1).mean())
+
+
+def gate_margin(circuit, X) -> float:
+    """How far the data sit from the nearest live unit's threshold, in input units: the least
+    ``|w_u . x + b_u| / max_j |W_uj|`` over the samples and the units with an output weight."""
+    live = np.flatnonzero(circuit.v != 0)
+    z = np.abs(circuit.preactivation(np.asarray(X, dtype=float))[:, live])
+    return float((z / np.abs(circuit.W[live]).max(axis=1)).min())
+
+
+def shapley_brute_force(circuit, X, reference=None) -> np.ndarray:
+    """Shapley values by enumerating all ``2^n_features`` coalitions: ``(n, n_features)``, signed.
+
+    ``phi_j(x) = sum over S not containing j of |S|! (d - |S| - 1)! / d! [v(S + j) - v(S)]``,
+    ``v(S)`` = the output with the features in ``S`` from ``x`` and the rest from ``reference``
+    (default all zeros). Slow (``n * 2^d`` forward passes); the reference ``shapley_values`` is
+    compared against.
+    """
+    from math import factorial
+
+    X = np.asarray(X, dtype=float)
+    d = circuit.n_features
+    ref = np.zeros(d) if reference is None else np.asarray(reference, dtype=float)
+    present = ((np.arange(2**d)[:, None] >> np.arange(d)) & 1).astype(bool)  # (2^d, d)
+    inputs = np.where(present, X[:, None, :], ref)  # (n, 2^d, d): x on S, the reference off it
+    values = circuit.forward(inputs.reshape(-1, d)).reshape(len(X), 2**d)
+    size = present.sum(axis=1)
+    weight = np.array([factorial(k) * factorial(d - k - 1) / factorial(d) for k in range(d)])
+    phi = np.zeros(X.shape)
+    for j in range(d):
+        without = np.flatnonzero(~present[:, j])
+        phi[:, j] = (values[:, without | (1 << j)] - values[:, without]) @ weight[size[without]]
+    return phi

@@ -783,6 +783,10 @@ def table_facts(results) -> Facts:
     if robust:
         values["ig_shapley_min"] = min(_mean(results, m, r) for m in robust for r in results.circuits)
         claims[f"{' and '.join(robust)} hold on every regime"] = values["ig_shapley_min"] >= HOLDS_AT
+        others = [m for m in results.methods if m not in robust]
+        if set(CIRCUITS) <= set(results.circuits):  # a statement about the whole table
+            claims[f"every other method is fooled on at least one regime ({', '.join(others)})"] = \
+                all(where[m] for m in others)
     return Facts(values, claims)
 
 
@@ -849,9 +853,13 @@ def ig_quadrature(strengths=IG_FAR, *, seeds: int = SWEEP_SEEDS, samples: int = 
     """IG on the suppressor beyond the book's grid: 64 Gauss-Legendre nodes against the exact rule.
 
     Same circuits, data and streams as ``sweep``. Values ``ig_far_<k>``, ``ig64_far_<k>``,
-    ``igexact_far_<k>`` (k = 1, 2, ...). Claims: 64 nodes are fooled there, the exact rule holds.
+    ``igexact_far_<k>`` (k = 1, 2, ...) and ``ig_default_nodes`` (64). Claims: 64 nodes are
+    fooled there, the exact rule holds.
     """
-    values, claims = {}, {}
+    import inspect
+
+    values = {"ig_default_nodes": inspect.signature(integrated_gradients).parameters["steps"].default}
+    claims = {}
     for k, strength in enumerate(strengths, start=1):
         quadrature, exact = [], []
         for seed in range(seeds):
@@ -861,7 +869,8 @@ def ig_quadrature(strengths=IG_FAR, *, seeds: int = SWEEP_SEEDS, samples: int = 
             exact.append(_auroc(np.abs(integrated_gradients(c, X, rule="exact")).mean(axis=0), c.causal))
         values[f"ig_far_{k}"], values[f"ig64_far_{k}"] = float(strength), float(np.mean(quadrature))
         values[f"igexact_far_{k}"] = float(np.mean(exact))
-        claims[f"64-node IG is fooled on the suppressor at strength {strength:g}"] = np.mean(quadrature) < FOOLED_BELOW
+        claims[f"{values['ig_default_nodes']}-node IG is fooled on the suppressor at strength {strength:g}"] = \
+            np.mean(quadrature) < FOOLED_BELOW
         claims[f"exact-rule IG holds on the suppressor at strength {strength:g}"] = np.mean(exact) >= HOLDS_AT
     return Facts(values, claims)
 
@@ -999,6 +1008,353 @@ def sanity_facts(check) -> Facts:
             bool(np.all(rank_corr[causal, k_v] < 1.0)),
     }
     return Facts(values, claims)
+
+
+# --- the results and methods pages ------------------------------------------------------------------
+# book/results.ipynb publishes table_facts, null_facts, sweeps_page, ig_quadrature, neuron_page and
+# sanity_page; book/methods.ipynb publishes methods_page.
+
+SANITY_SEEDS = 8  # the results page's randomisation check: seeds per regime ...
+SANITY_SAMPLES = 64  # ... and samples per network (exact Shapley on a dense W is the slow part)
+IG_INPUTS = 256  # the methods page's completeness figure: suppressor inputs, data stream of seed 0 ...
+IG_NODES = (64, 128, 256, 512)  # ... the node counts it compares, from IG's default up ...
+IG_STEEP = 2.0  # ... and the steeper suppressor it compares them on
+RESAMPLE_SAMPLES = 20_000  # resample-denoising against noising: enough samples to agree to 2%
+BRUTE_SAMPLES = 6  # Shapley by enumerating all 2^12 coalitions, on this many samples
+SLOPES_AT_DATA = ("gradient", "input_x_gradient", "attribution_patching")  # scores made of the slope at x
+
+
+def _stays_fooled_from(curve, grid) -> float:
+    """The first strength of ``grid`` from which ``curve`` stays below FOOLED_BELOW to the top (nan: none)."""
+    broken = np.flatnonzero(np.minimum.accumulate((np.asarray(curve) < FOOLED_BELOW)[::-1])[::-1])
+    return float(grid[broken[0]]) if len(broken) else float("nan")
+
+
+def _flat_on_grid(regime, grid, seeds) -> np.ndarray:
+    """Per strength of ``grid``: every slope of ``regime`` is exactly 0 at every sample of every seed."""
+    from .analysis import slope_reach
+
+    def flat(strength):
+        circuits = (make_circuit(regime, strength=strength, seed=s) for s in range(seeds))
+        return all(slope_reach(c, default_data(c)) == 0.0 for c in circuits)
+
+    return np.array([flat(s) for s in grid])
+
+
+def sweeps_page(sweeps: dict) -> Facts:
+    """The results page's reading of every regime's AUROC-vs-strength figure (``{regime: nt.sweep(...)}``).
+
+    Values: ``sweep_seeds``, ``sweep_top``; per regime and listed method the strength from which
+    it stays fooled (``breaks_<method>_<regime>``), per regime the latest of those
+    (``breaks_<regime>``) and over all regimes (``breaks_latest``); for the switch regimes
+    :func:`switch_sweeps`' values, ``gain``, ``control_gain`` and ``saturated_<regime>`` (the first
+    grid strength from which every slope is exactly 0 at every sample of every seed).
+    Claims: :func:`phase` of every regime; every listed method stays fooled from a strength of
+    at most 1; every unlisted method but the baseline holds at every strength of the grid; on
+    the switch regimes :func:`switch_sweeps`, and the methods scoring the slope at the data hold
+    before saturation and score exactly 0.5 (every feature tied) from it on.
+    """
+    first = next(iter(sweeps.values()))
+    values = {"sweep_seeds": first.seeds, "sweep_top": float(first.strengths.max()),
+              "gain": SWITCH_GAIN, "control_gain": SWITCH_CONTROL_GAIN}
+    facts = Facts()
+    latest = []
+    for regime, sweep in sweeps.items():
+        facts = facts | Facts({}, phase(sweep).claims)
+        grid, fools = sweep.strengths, CIRCUITS[regime].fools
+        breaks = []
+        for method in sweep.methods:
+            curve = sweep.curve(method)
+            if method in fools:
+                at = _stays_fooled_from(curve, grid)
+                values[f"breaks_{method}_{regime}"] = at
+                breaks.append(at)
+                facts.claims[f"{method} is fooled on {regime} from strength {at:g} to the top of the grid, "
+                             f"{STRENGTH:g} at the latest"] = at <= STRENGTH
+            elif METHODS[method].family != "baseline":
+                facts.claims[f"{method} holds on {regime} at every strength of the grid"] = curve.min() >= HOLDS_AT
+        if breaks:
+            values[f"breaks_{regime}"] = max(breaks)
+            latest.append(max(breaks))
+    values["breaks_latest"] = max(latest) if latest else float("nan")
+    switches = {r: s for r, s in sweeps.items() if make_circuit(r).switches.any()}
+    if switches:
+        facts = facts | switch_sweeps(switches)
+    for regime, sweep in switches.items():
+        grid = sweep.strengths
+        flat = _flat_on_grid(regime, grid, sweep.seeds)
+        stays = np.minimum.accumulate(flat[::-1])[::-1]
+        at = float(grid[np.argmax(stays)]) if stays.any() else float("nan")
+        values[f"saturated_{regime}"] = at
+        facts.claims[f"{regime}'s slopes are exactly 0 at every sample of every seed from strength {at:g} on, "
+                     "and not at the strength before"] = bool(stays.any() and not flat[np.argmax(stays) - 1])
+        for method in SLOPES_AT_DATA:
+            if method in sweep.methods:
+                curve, before = sweep.curve(method), grid < at
+                facts.claims[f"{method} holds on {regime} before the slopes vanish and scores exactly 0.5 from "
+                             "then on"] = bool(curve[before].min() >= HOLDS_AT and np.all(curve[~before] == 0.5))
+    return Facts(values | facts.values, facts.claims)
+
+
+def neuron_page(task, effect) -> Facts:
+    """The results page's neuron level: :func:`neuron_facts` and what unit correlation does there.
+
+    Values (seed 0): on the suppressor the gates' largest ``|corr(h_u, y)|`` and the causal
+    units' smallest (``gate_corr_high``, ``causal_corr_low``); on redundant and interaction the
+    dead units' largest and the task units' smallest (``dead_corr_high_<regime>``,
+    ``task_corr_low_<regime>``). Claims: the two truths split unit correlation on the
+    suppressor (it holds against the task circuit, not against the individual effects) because
+    every gate correlates with the output less than any causal unit; on redundant and
+    interaction a dead unit correlates at least as much as a task unit, which pulls unit
+    correlation below HOLDS_AT (fooled on redundant), while the unit gradient (|v| = 0 for a
+    dead unit) holds.
+    """
+    from .hidden import task_units
+    from .methods import abs_correlation
+
+    facts = neuron_facts(task, effect)
+    values, claims = {}, {}
+
+    def unit_corr(circuit):
+        X = default_data(circuit)
+        return abs_correlation(circuit.hidden(X), circuit.forward(X))
+
+    supp = make_circuit("suppressor")
+    u, corr = unit_effects(supp), unit_corr(supp)
+    gates = u["effect"] & ~u["task"]
+    values["gate_corr_high"], values["causal_corr_low"] = float(corr[gates].max()), float(corr[u["task"]].min())
+    pairs = [np.flatnonzero(supp.W[:, j]) for j in np.flatnonzero(supp.decoy)]
+    claims["on the suppressor each decoy feeds a pair of gates with equal and opposite output weights (seed 0)"] = \
+        all(len(g) == 2 and supp.v[g[0]] == -supp.v[g[1]] != 0 for g in pairs)
+    claims["on the suppressor every gate has a larger output weight |v| than every causal unit (seed 0)"] = \
+        facts["gate_v"] > facts["causal_v_max"]
+    claims["on the suppressor every gate correlates with the output less than every causal unit (seed 0)"] = \
+        values["gate_corr_high"] < values["causal_corr_low"]
+    if "correlation" in task.methods and "correlation" in effect.methods:
+        claims["unit correlation holds against the task circuit on the suppressor"] = \
+            _mean(task, "correlation", "suppressor") >= HOLDS_AT
+        claims["unit correlation falls below the holding bar against the individual effects on the suppressor"] = \
+            _mean(effect, "correlation", "suppressor") < HOLDS_AT
+    for regime in ("redundant", "interaction"):
+        c = make_circuit(regime)
+        corr, live = unit_corr(c), task_units(c)
+        dead = (c.W[:, c.causal] != 0).any(axis=1) & (c.v == 0)
+        values[f"dead_corr_high_{regime}"] = float(corr[dead].max()) if dead.any() else float("nan")
+        values[f"task_corr_low_{regime}"] = float(corr[live].min())
+        claims[f"on {regime} a dead unit correlates with the output at least as much as a task unit (seed 0)"] = \
+            bool(dead.any()) and corr[dead].max() >= corr[live].min()
+        if "correlation" in task.methods:
+            claims[f"unit correlation falls below the holding bar on {regime}"] = \
+                _mean(task, "correlation", regime) < HOLDS_AT
+        if "gradient" in task.methods:
+            claims[f"the unit gradient holds on {regime}"] = _mean(task, "gradient", regime) >= HOLDS_AT
+    if "correlation" in task.methods:
+        claims["unit correlation is fooled on redundant"] = verdict(_mean(task, "correlation", "redundant")) == "fooled"
+    return facts | Facts(values, claims)
+
+
+def sanity_page(check, samples: int) -> Facts:
+    """The results page's randomisation check: :func:`sanity_facts` of ``check`` (run with
+    ``samples`` samples per network) and why re-drawing v alone leaves the causal methods short
+    of 1: on the clean circuit (seed 0) the noise features the idle units read score exactly 0
+    under patching before, and above 0 once the re-drawn v gives the idle units a weight.
+    """
+    from .sanity import randomize
+
+    facts = sanity_facts(check)
+    clean = make_circuit("clean")
+    X = clean.sample(samples, make_rng("data", 0))
+    woken = randomize(clean, "v", make_rng("randomize", "v", 0))
+    idle_read = ~clean.causal & (clean.W[clean.v == 0] != 0).any(axis=0)
+    before = attribute("patching", clean, X, rng=make_rng("method", "patching", 0))
+    after = attribute("patching", woken, X, rng=make_rng("method", "patching", 0))
+    return facts | Facts({"sanity_samples": samples, "n_idle_read": int(idle_read.sum())}, {
+        "re-drawing v alone leaves every causal method a higher AUROC than any keeps once W is re-drawn":
+            facts["causal_v_low"] > facts["causal_W_high"],
+        "the noise features the idle units read score exactly 0 under patching, and above 0 once v is re-drawn "
+        "(clean, seed 0)": bool(idle_read.any() and np.all(before[idle_read] == 0) and np.all(after[idle_read] > 0)),
+    })
+
+
+def methods_page(table) -> Facts:
+    """The methods page's facts, from the reference table (``evaluate()``): :func:`table_facts` and
+    what each method's section computes.
+
+    Values: SmoothGrad's defaults and where its noise reaches a gate (``sg_reach_<regime>``: the
+    share of its noisy copies, seed 0, at which some slope is not 0; ``gate_margin_<regime>``);
+    where the switch regimes' slopes vanish (``flat_from_<regime>``); IG's completeness gaps by
+    node count (``gap_<nodes>``), the exact rule's (``exact_gap_1``, ``exact_gap_2``) and 64
+    nodes' at strength 2 (``gap_64_s2``); resample-denoising against noising (``resample_gap``
+    in %); attribution patching's first-order errors (``ap_*``); Shapley's efficiency gap,
+    the brute-force comparison and the coalitions needed.
+    """
+    from . import analysis as a
+    from .methods import shapley_values
+    from .scoring import auroc
+
+    values, claims = {}, {}
+    cell = {(m, r): _mean(table, m, r) for m in table.methods for r in table.circuits}
+
+    # SmoothGrad, and the slopes of the switch regimes.
+    sg = a.smoothgrad_defaults()
+    values |= {"sg_noise": float(sg["noise"]), "sg_copies": int(sg["copies"]), "control_gain": SWITCH_CONTROL_GAIN}
+    claims["SmoothGrad's default noise is within Smilkov et al.'s 10-20% of the spread"] = 0.1 <= sg["noise"] <= 0.2
+    switch_regimes = [r for r in table.circuits if make_circuit(r).switches.any()]
+    for regime in switch_regimes:
+        c = make_circuit(regime)
+        X = default_data(c)
+        control = make_circuit(regime, strength=CONTROL)
+        flat = _flat_from(regime, np.flatnonzero(c.causal))
+        values[f"flat_from_{regime}"] = flat
+        values[f"sg_reach_{regime}"] = a.slope_reach(c, a.smoothgrad_copies(c, X))
+        values[f"gate_margin_{regime}"] = a.gate_margin(c, X)
+        claims[f"at strength 0 every sample of {regime} has a slope (seed 0)"] = \
+            a.slope_reach(control, default_data(control)) == 1.0
+        claims[f"{regime}'s slopes are exactly 0 at every sample from strength {flat:.2f} on, "
+               "not just below (seed 0)"] = \
+            bool(np.isfinite(flat)) and _flat(regime, flat, c.causal) and not _flat(regime, flat - 1e-3, c.causal)
+        claims[f"at strength 1 every slope of {regime} is exactly 0 at every sample (seed 0)"] = \
+            a.slope_reach(c, X) == 0
+        for method in SLOPES_AT_DATA:
+            if method in table.methods:
+                claims[f"{method} scores exactly 0.5 on {regime} (every feature tied)"] = \
+                    bool(np.all(table.cell(method, regime) == 0.5))
+    if {"redundant", "interaction"} <= set(switch_regimes):
+        claims["SmoothGrad's noisy copies reach off a gate's plateau on interaction, never on redundant (seed 0)"] = \
+            values["sg_reach_interaction"] > 0 and values["sg_reach_redundant"] == 0
+        claims["interaction's gates sit nearer the data than redundant's"] = \
+            values["gate_margin_interaction"] < values["gate_margin_redundant"]
+        if "smoothgrad" in table.methods:
+            claims["SmoothGrad holds on interaction and is fooled on redundant"] = \
+                verdict(cell["smoothgrad", "interaction"]) == "holds" and \
+                verdict(cell["smoothgrad", "redundant"]) == "fooled"
+
+    # Integrated gradients: completeness by node count (from the default up), and the exact rule.
+    import inspect
+
+    default = inspect.signature(integrated_gradients).parameters["steps"].default
+    nodes = list(IG_NODES)
+    supp, steep = make_circuit("suppressor"), make_circuit("suppressor", strength=IG_STEEP)
+    X = supp.sample(IG_INPUTS, make_rng("data", 0))
+    gaps = [a.completeness_gap(supp, X, steps=n) for n in nodes]
+    for k, (n, gap) in enumerate(zip(nodes, gaps, strict=True), start=1):
+        values[f"ig_nodes_{k}"], values[f"gap_{k}"] = n, gap
+    gates = np.flatnonzero((supp.W[:, supp.decoy] != 0).any(axis=1))
+    core = np.flatnonzero((supp.W[:, supp.causal] != 0).any(axis=1))
+    values |= {
+        "ig_inputs": IG_INPUTS, "steep_strength": IG_STEEP,
+        "gate_gain": float(np.abs(supp.W[gates]).max()), "steep_gain": float(np.abs(steep.W[gates]).max()),
+        "causal_gain_max": float(np.abs(supp.W[core]).max()),
+        "exact_gap_1": a.completeness_gap(supp, X, rule="exact"),
+        "exact_gap_2": a.completeness_gap(steep, X, rule="exact"),
+        "gap_default_steep": a.completeness_gap(steep, X),
+    }
+    claims |= {
+        f"the first node count compared is IG's default ({default})": nodes[0] == default,
+        "more nodes, a smaller completeness gap": bool(np.all(np.diff(gaps) < 0)),
+        f"the default {default} nodes leave a visible gap on the suppressor (above 1e-3)": gaps[0] > 1e-3,
+        f"{nodes[-1]} nodes close it to rounding error (below 1e-9)": gaps[-1] < 1e-9,
+        f"the exact rule's gap is rounding error at strengths 1 and {IG_STEEP:g} (below 1e-12)":
+            max(values["exact_gap_1"], values["exact_gap_2"]) < 1e-12,
+        f"at strength {IG_STEEP:g} the default nodes leave a larger gap than at strength 1":
+            values["gap_default_steep"] > gaps[0],
+        f"the exact rule is what quadrature converges to (2048 nodes, strength {IG_STEEP:g}, within 1e-6)":
+            bool(np.allclose(integrated_gradients(steep, X, rule="exact"), integrated_gradients(steep, X, steps=2048),
+                             atol=1e-6)),
+        "the suppressor's gates are steeper than every causal unit": values["gate_gain"] > values["causal_gain_max"],
+    }
+
+    # Noising against resample-denoising.
+    rel, resample_auroc = [], float("nan")
+    for regime in ("clean", "interaction"):
+        c = make_circuit(regime)
+        X_big = c.sample(RESAMPLE_SAMPLES, make_rng("data", 0))
+        noising = attribute("patching", c, X_big)
+        denoising = attribute("denoising_patching", c, X_big, corruption="resample")
+        live = noising > 0
+        rel.append(float(np.max(np.abs(denoising[live] - noising[live]) / noising[live])))
+        if regime == "interaction":
+            resample_auroc = float(auroc(denoising, c.causal))
+    values |= {"n_big": RESAMPLE_SAMPLES, "resample_gap": 100 * max(rel),
+               "resample_denoising_interaction": resample_auroc}
+    claims["resample-denoising and noising agree to 2% per feature on clean and interaction"] = max(rel) < 0.02
+    claims["resample-denoising holds on interaction, as noising does"] = resample_auroc >= HOLDS_AT
+
+    # Attribution patching: the first-order estimate against the patch, on the suppressor.
+    X = default_data(supp)
+    patches = a.resample_patches(supp, X)
+    exact, estimate = a.first_order_patches(supp, X, patches)
+    error = a.first_order_error(exact, estimate)
+    decoy, causal = int(np.flatnonzero(supp.decoy)[0]), a.steepest_feature(supp, supp.causal)
+    score, patch = np.abs(estimate).mean(axis=0), np.abs(exact).mean(axis=0)
+    decoy_errors, causal_errors = [], []
+    for seed in range(table.seeds):
+        c = make_circuit("suppressor", seed=seed)
+        Xs = c.sample(table.samples, make_rng("data", seed))
+        e = a.first_order_error(*a.first_order_patches(c, Xs, a.resample_patches(c, Xs)))
+        decoy_errors.append(e[c.decoy].min())
+        causal_errors.append(e[c.causal].max())
+    values |= {
+        "mean_move": float(np.abs(patches - X)[:, supp.causal].mean()), "two_over_root_pi": 2 / np.sqrt(np.pi),
+        "ap_samples": len(X),
+        "ap_decoy_name": f"f{decoy}", "ap_causal_name": f"f{causal}",
+        "ap_decoy_error": float(error[decoy]), "ap_causal_error": float(error[causal]),
+        "ap_decoy_score": float(score[decoy]), "ap_decoy_patch": float(patch[decoy]),
+        "ap_causal_score": float(score[causal]), "ap_causal_patch": float(patch[causal]),
+        "ap_decoy_inflation": float(score[decoy] / patch[decoy]),
+        "ap_seeds": table.seeds, "ap_decoy_error_min": float(min(decoy_errors)),
+        "ap_causal_error_max": float(max(causal_errors)),
+    }
+    claims |= {
+        "a patch moves a causal feature 2/sqrt(pi) on average, to 0.1": abs(values["mean_move"] - 2 / np.sqrt(np.pi))
+        < 0.1,
+        "on every seed the estimates miss a decoy's effects by more than the effects themselves":
+            values["ap_decoy_error_min"] > 1,
+        "on every seed they miss a causal feature's by less than its effects": values["ap_causal_error_max"] < 1,
+        "the estimate inflates the decoy's score (seed 0)": score[decoy] > patch[decoy],
+        "the estimate keeps the causal feature's score on the scale of the patch, within a factor 2 (seed 0)":
+            0.5 < score[causal] / patch[causal] < 2,
+    }
+    if {"attribution_patching", "gradient"} <= set(table.methods):
+        claims["attribution patching scores the suppressor exactly as gradient saliency does"] = \
+            cell["attribution_patching", "suppressor"] == cell["gradient", "suppressor"]
+
+    # Shapley values: efficiency, the brute-force check, and the coalitions needed.
+    efficiency = []
+    for regime in table.circuits:
+        c = make_circuit(regime)
+        Xs = default_data(c)
+        total = shapley_values(c, Xs).sum(axis=1)
+        efficiency.append(float(np.max(np.abs(total - (c.forward(Xs) - c.forward(np.zeros((1, c.n_features))))))))
+    inter = make_circuit("interaction")
+    Xb = default_data(inter)[:BRUTE_SAMPLES]
+    brute_gap = float(np.max(np.abs(a.shapley_brute_force(inter, Xb) - shapley_values(inter, Xb))))
+
+    def coalitions(c):
+        """Coalitions per sample: 2^k for each distinct input set of a live unit."""
+        return sum(2 ** len(s) for s in {tuple(np.flatnonzero(c.W[u])) for u in np.flatnonzero(c.v)})
+
+    needed = max(coalitions(make_circuit(r)) for r in table.circuits)
+    d = inter.n_features
+    values |= {"shapley_efficiency_gap": max(efficiency), "n_brute": BRUTE_SAMPLES, "brute_gap": brute_gap,
+               "n_features": d, "n_coalitions_all": 2**d, "n_coalitions_max": needed}
+    claims |= {
+        "Shapley values add up to f(x) - f(0) on every regime (within 1e-12)": max(efficiency) < 1e-12,
+        "shapley_values equals enumerating every coalition (within 1e-12)": brute_gap < 1e-12,
+        "every regime needs fewer coalitions per sample than all of them": needed < 2**d,
+    }
+    return table_facts(table) | Facts(values, claims)
+
+
+def method_table(level: str = "input") -> str:
+    """A markdown table of the registered methods of ``level`` (``"input"`` or ``"hidden"``):
+    name, family and what each computes, read from the registry."""
+    from .hidden import HIDDEN_METHODS
+
+    registry = HIDDEN_METHODS if check_choice(level, ("input", "hidden"), "level") == "hidden" else METHODS
+    lines = ["| method | family | what it computes |", "|---|---|---|"]
+    lines += [f"| `{m.name}` | {m.family} | {_md(m.summary)} |" for m in registry.values()]
+    return "\n".join(lines)
 
 
 # --- the instructor's guide ------------------------------------------------------------------------
