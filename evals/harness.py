@@ -19,12 +19,6 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
-# The randomisation sanity check re-draws W densely, so exact Shapley enumerates 2^12
-# coalitions per unit: the costliest table, hence fewer seeds and samples.
-SANITY_SEEDS = 8
-SANITY_SAMPLES = 256
-
-
 def run():
     """The real-label table and the scrambled-label null, at the reference settings."""
     real = nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH)
@@ -48,7 +42,7 @@ def run_hidden():
 
 def run_sanity():
     """The parameter-randomisation check (Adebayo et al. 2018)."""
-    return randomization_check(seeds=SANITY_SEEDS, samples=SANITY_SAMPLES)
+    return randomization_check(seeds=claims.SANITY_SEEDS, samples=claims.SANITY_SAMPLES)
 
 
 def band_table(band) -> str:
@@ -82,7 +76,7 @@ def report(real, null, hidden=None, band=None, sanity=None) -> str:
                   band_table(band), ""]
     if sanity is not None:
         extra += [f"## Sanity check: parameter randomisation ({sanity.seeds} seeds, "
-                  f"{SANITY_SAMPLES} samples)", "",
+                  f"{claims.SANITY_SAMPLES} samples)", "",
                   "Re-draw the output weights `v`, then `v` and `W` (cascading), and attribute again "
                   "on the same data. Rank corr: Spearman correlation between the map before and after "
                   "(1 = the map did not change: it does not depend on the model). AUROC after: against "
