@@ -906,6 +906,31 @@ def unit_summary(regime: str, strength: float = STRENGTH, seed: int = 0) -> dict
     }
 
 
+def cancellation(regime: str = "suppressor", strength: float = STRENGTH, seed: int = 0) -> dict:
+    """The units of ``regime`` that cancel: each has an individual effect but is not in the task
+    circuit (the suppressor's gates), with their single-unit and joint patches (seed ``seed``).
+
+    Returns ``units`` (:func:`analysis.unit_effects`), ``cancelling_units`` (bool mask),
+    ``n_gates``, ``n_pairs`` (their groups), and the ranges ``gate_single_low/high`` (each
+    gate patched alone), ``causal_single_low/high`` (each task unit alone) and
+    ``pair_joint_low/high`` (each group patched together). ``n_gates`` is 0 where nothing cancels.
+    """
+    u = unit_effects(make_circuit(regime, strength=strength, seed=seed))
+    gates = u["effect"] & ~u["task"]
+    groups = np.unique(u["group"][gates])
+    joint = np.array([u["joint"][u["group"] == g][0] for g in groups])
+    nan = float("nan")
+    return {
+        "units": u, "cancelling_units": gates, "n_gates": int(gates.sum()), "n_pairs": len(groups),
+        "gate_single_low": float(u["single"][gates].min()) if gates.any() else nan,
+        "gate_single_high": float(u["single"][gates].max()) if gates.any() else nan,
+        "causal_single_low": float(u["single"][u["task"]].min()),
+        "causal_single_high": float(u["single"][u["task"]].max()),
+        "pair_joint_low": float(joint.min()) if len(joint) else nan,
+        "pair_joint_high": float(joint.max()) if len(joint) else nan,
+    }
+
+
 def neuron_table(regimes=None) -> str:
     """A markdown table of :func:`unit_summary` for every regime (seed 0, strength 1)."""
     regimes = tuple(CIRCUITS) if regimes is None else tuple(regimes)
@@ -938,26 +963,19 @@ def neuron_facts(task, effect) -> Facts:
             for regime in results.circuits:
                 values[f"{prefix}_{method}_{regime}"] = _mean(results, method, regime)
     supp = make_circuit("suppressor")
-    u = unit_effects(supp)
-    gates = u["effect"] & ~u["task"]
-    pair_ids = np.unique(u["group"][gates])
-    pairs = np.array([u["joint"][u["group"] == g][0] for g in pair_ids])
-    values.update({
-        "n_gates": int(gates.sum()), "n_pairs": len(pair_ids),
-        "gate_single_low": float(u["single"][gates].min()), "gate_single_high": float(u["single"][gates].max()),
-        "causal_single_low": float(u["single"][u["task"]].min()),
-        "causal_single_high": float(u["single"][u["task"]].max()),
-        "pair_joint_low": float(pairs.min()), "pair_joint_high": float(pairs.max()),
-        "gate_v": float(np.abs(supp.v[gates]).min()), "causal_v_max": float(np.abs(supp.v[u["task"]]).max()),
-    })
+    cancel = cancellation("suppressor")
+    values.update({k: v for k, v in cancel.items() if not isinstance(v, np.ndarray)})
+    gates, u = cancel["cancelling_units"], cancel["units"]
+    values.update({"gate_v": float(np.abs(supp.v[gates]).min()),
+                   "causal_v_max": float(np.abs(supp.v[u["task"]]).max())})
     parted = [r for r in CIRCUITS
               if not np.array_equal(unit_effects(make_circuit(r))["task"], unit_effects(make_circuit(r))["effect"])]
     values["truths_part_on"] = ", ".join(parted)
     claims["the two hidden truths part only on the suppressor (seed 0)"] = parted == ["suppressor"]
     claims["on the suppressor each gate alone moves the output more than any causal unit (seed 0)"] = \
-        u["single"][gates].min() > u["single"][u["task"]].max()
+        cancel["gate_single_low"] > cancel["causal_single_high"]
     claims["patched with its partner, each gate pair moves it less than any causal unit (seed 0)"] = \
-        pairs.max() < u["joint"][u["task"]].min()
+        cancel["pair_joint_high"] < float(u["joint"][u["task"]].min())
     for method in SINGLE_UNIT_METHODS:
         if method in task.methods and method in effect.methods:
             claims[f"unit {method} holds against the individual-effect truth on every regime"] = \

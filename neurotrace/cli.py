@@ -407,7 +407,25 @@ def cmd_table(args, paint):
         f"{GLOSS}",
         "",
         res.to_markdown(errors="sem"),
+        *(_where_truths_part(strength) if level == "hidden" and labels == "real" else []),
     ])
+
+
+def _where_truths_part(strength) -> list[str]:
+    """The cancellation story under the neuron-level table: where the two hidden truths part, and why."""
+    lines = ["", "where the two truths part (seed 0):"]
+    for regime in nt.CIRCUITS:
+        c = claims.cancellation(regime, strength=strength)
+        if c["n_gates"]:
+            lines += [f"  {regime}: {c['n_gates']} units outside the task circuit cancel in {c['n_pairs']} groups.",
+                      f"    patched alone, each moves y by {c['gate_single_low']:.2f}-{c['gate_single_high']:.2f} "
+                      f"(task units: {c['causal_single_low']:.2f}-{c['causal_single_high']:.2f});",
+                      f"    patched with its group, by only {c['pair_joint_low']:.2f}-{c['pair_joint_high']:.2f}.",
+                      "    Single-unit methods ask 'does this unit move y alone?' (score them with --truth effect);",
+                      "    joint_patching asks 'is it in the task circuit?'"]
+    if len(lines) == 2:
+        lines.append("  nowhere at this strength: every unit with an individual effect is in the task circuit")
+    return lines
 
 
 COMMANDS = {

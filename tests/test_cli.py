@@ -391,6 +391,21 @@ def test_table_at_the_neuron_level():
     assert "hidden units, truth=task" in text and res.to_markdown(errors="sem") in text
 
 
+def test_the_neuron_level_table_tells_where_the_truths_part():
+    text = run("table", "--level", "hidden", "--seeds", "2", "--samples", "64").stdout
+    c = claims.cancellation("suppressor")
+    assert "suppressor: 4 units outside the task circuit cancel in 2 groups." in text
+    assert f"patched alone, each moves y by {c['gate_single_low']:.2f}-{c['gate_single_high']:.2f}" in text
+    assert f"(task units: {c['causal_single_low']:.2f}-{c['causal_single_high']:.2f})" in text
+    assert f"patched with its group, by only {c['pair_joint_low']:.2f}-{c['pair_joint_high']:.2f}." in text
+    assert c["pair_joint_high"] < c["causal_single_low"] < c["causal_single_high"] < c["gate_single_low"]
+    # At the control strength the gates have output weight 0: nothing cancels, the truths agree.
+    control = run("table", "--level", "hidden", "--seeds", "2", "--samples", "64", "--strength", "0").stdout
+    assert "nowhere at this strength" in control and "cancel in" not in control
+    block = text.split("where the two truths part")[1].splitlines()
+    assert max(len(line) for line in block) <= 100
+
+
 @pytest.mark.parametrize("truth", nt.HIDDEN_TRUTHS)
 def test_table_hidden_truth(truth):
     args = ("table", "--level", "hidden", "--truth", truth, "--seeds", "3", "--samples", "64")
