@@ -16,6 +16,8 @@ import pytest
 
 import neurotrace as nt
 from neurotrace import claims, exercises, widgets
+from neurotrace.claims import instructors
+from neurotrace.claims._shared import decoys_on_top
 from neurotrace.exercises import solutions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +65,7 @@ def test_slider_readings_are_what_the_static_slider_shows(facts):
 
 def test_slider_claims_can_fail():
     """On frames that stop before the decoy bites, the target is never fooled: the claim is false."""
-    early = claims._slider_facts(["confounded", "redundant"], (0.0, 0.1))
+    early = instructors._slider_facts(["confounded", "redundant"], (0.0, 0.1))
     assert len(early.failed()) == 3  # confounded, redundant: never fooled; redundant: never falls at 0.5
     assert np.isnan(early["slider_fooled_confounded"])
 
@@ -96,7 +98,7 @@ def test_causal_methods_fooled(facts, table):
 
 
 def test_exercise_facts():
-    facts = claims._exercise_facts()
+    facts = instructors._exercise_facts()
     assert facts.failed() == []
     assert facts["minutes_all"] == sum(e.minutes for e in exercises.EXERCISES)
     for e in exercises.EXERCISES:
@@ -183,7 +185,7 @@ def test_your_method_page_reads_the_weights_method(own):
     facts = claims.your_method_page(results, curve)
     assert facts.failed() == []
     supp = nt.make_circuit("suppressor")
-    assert facts["abs_weight_suppressor"] == claims._both_decoys_on_top(supp)  # both decoys on top
+    assert facts["abs_weight_suppressor"] == decoys_on_top(supp)  # both decoys on top
     assert facts["abs_weight_fooled_by"] == "suppressor"
     weights = abs_weight(supp, None, None)
     assert facts["decoy_weight"] == weights[supp.decoy].max() > facts["causal_weight"] == weights[supp.causal].max()

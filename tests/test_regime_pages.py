@@ -14,6 +14,7 @@ import pytest
 
 import neurotrace as nt
 from neurotrace import claims, widgets
+from neurotrace.claims.switches import flat_from
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIMES = tuple(nt.CIRCUITS)
@@ -281,4 +282,4 @@ def test_a_random_baseline_off_chance_makes_the_clean_claim_false(runs):
 def test_the_saturation_check_knows_an_unsaturated_network(monkeypatch):
     # With the full gain at strength 0 already, the slope is flat at the control: no saturation strength.
     monkeypatch.setattr(nt.circuits, "SWITCH_CONTROL_GAIN", nt.circuits.SWITCH_GAIN)
-    assert np.isnan(claims._flat_from("redundant", [0, 1, 2, 3]))
+    assert np.isnan(flat_from("redundant", [0, 1, 2, 3]))

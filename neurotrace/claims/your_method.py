@@ -1,0 +1,108 @@
+"""Evaluate your own method (book/your_method.ipynb): the page registers a method that reads the
+weights (``|v| @ |W|``), scores it with evaluate and sweep, and publishes :func:`your_method_page`;
+where torch and captum are installed, it shows :func:`captum_section`'s discussion under the Captum
+table it computes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..circuits import make_circuit
+from ._shared import index, weight_reach
+from .expectations import FOOLED_BELOW, HOLDS_AT, fooled_from
+from .facts import Facts
+from .regimes import control_is_clean
+
+
+def your_method_page(results, curve, method: str = "abs_weight") -> Facts:
+    """The page's reading of a registered method that scores features by ``|v| @ |W|``.
+
+    ``results``: ``evaluate()`` with the method registered; ``curve``: ``sweep("suppressor", ...,
+    methods=[method, "gradient", "patching"])``. Values: the method's mean per regime
+    (``<method>_<regime>``), the regimes that fool it, the seed-0 weights of the suppressor's
+    decoys and causes, and the strength from which the method and gradient saliency stay fooled.
+    Claims: the method is fooled on the suppressor and holds everywhere else; its scores are the
+    weights quoted; the confounder's weights are exactly 0; along the sweep it breaks before the
+    gradient while patching holds, and at strength 0 the suppressor is the clean circuit.
+    """
+    j = {r: index(results, r) for r in results.circuits}
+    i = results.methods.index(method)
+    row = {r: float(results.mean()[i, j[r]]) for r in results.circuits}
+    fooled = [r for r, a in row.items() if a < FOOLED_BELOW]
+    supp, conf = make_circuit("suppressor"), make_circuit("confounded")
+    reach = weight_reach(supp)
+    grid = curve.strengths
+    breaks = {m: fooled_from(curve.curve(m), grid) for m in (method, "gradient")}
+    decoy_reach = [float(weight_reach(make_circuit("suppressor", strength=s))[supp.decoy].max()) for s in grid]
+    values = {
+        "seeds": results.seeds, "fooled_below": FOOLED_BELOW, "holds_at": HOLDS_AT,
+        **{f"{method}_{r}": a for r, a in row.items()},
+        f"{method}_fooled_by": ", ".join(fooled) or "none",
+        "decoy_weight": float(reach[supp.decoy].max()), "causal_weight": float(reach[supp.causal].max()),
+        f"{method}_breaks": breaks[method], "gradient_breaks": breaks["gradient"],
+        "patching_min": float(curve.curve("patching").min()), "sweep_top": float(grid.max()),
+    }
+    claims = {
+        f"{method} is fooled on the suppressor and holds on every other regime":
+            fooled == ["suppressor"] and all(a >= HOLDS_AT for r, a in row.items() if r != "suppressor"),
+        f"{method}'s scores on the suppressor (seed 0) are the weights the prose quotes":
+            bool(np.array_equal(results.importances[i, j["suppressor"], 0, : supp.n_features], reach)),
+        "the confounder's decoys have exactly zero weight into the network":
+            bool(np.all(weight_reach(conf)[conf.decoy] == 0)),
+        "on seed 0 a suppressor decoy's weights outweigh every causal feature's": reach[supp.decoy].max()
+            > reach[supp.causal].max(),
+        "the decoys' weights grow with the strength": bool(np.all(np.diff(decoy_reach) > 0)),
+        f"{method} and gradient saliency both score 1 at strength 0":
+            curve.curve(method)[0] == 1.0 and curve.curve("gradient")[0] == 1.0,
+        f"{method} stays fooled from a lower strength than gradient saliency": breaks[method] < breaks["gradient"],
+        "patching holds at every strength of the sweep": values["patching_min"] >= HOLDS_AT,
+        "at strength 0 the suppressor computes the clean circuit's output":
+            control_is_clean("suppressor"),
+    }
+    return Facts(values, claims)
+
+
+def captum_section(results, *, saliency: str = "captum_saliency", deeplift: str = "captum_deeplift",
+                   gradient: str = "gradient") -> Facts:
+    """What the Captum rows of ``results`` show, as claims and a ``discussion`` paragraph (markdown).
+
+    ``results``: ``evaluate([deeplift, saliency, gradient])`` with the two Captum methods
+    registered (``neurotrace.torch.captum_method``). The page displays ``discussion`` only where
+    Captum ran, under the table it discusses; every number in it is computed here.
+    """
+    mean = results.mean()
+    k = {m: results.methods.index(m) for m in (saliency, deeplift, gradient)}
+    j = {r: index(results, r) for r in results.circuits}
+    diff = float(np.nanmax(np.abs(results.importances[k[saliency]] - results.importances[k[gradient]])))
+    values = {"imp_diff": diff, "seeds": results.seeds}
+    for r in results.circuits:
+        values[f"deeplift_{r}"] = float(mean[k[deeplift], j[r]])
+        values[f"saliency_{r}"] = float(mean[k[saliency], j[r]])
+    switch = [r for r in ("redundant", "interaction") if r in j]
+    claims = {
+        "Saliency's AUROC equals gradient's on every seed of every regime":
+            bool(np.array_equal(results.auroc[k[saliency]], results.auroc[k[gradient]])),
+        "Saliency's importances equal gradient's to 1e-12": diff < 1e-12,
+        "DeepLift holds on the suppressor, where Saliency is fooled":
+            values["deeplift_suppressor"] >= HOLDS_AT > FOOLED_BELOW > values["saliency_suppressor"],
+        "DeepLift holds on every regime": bool(mean[k[deeplift]].min() >= HOLDS_AT),
+    }
+    switch_text = ""
+    if switch:
+        claims["Saliency is fooled on the switch regimes"] = all(values[f"saliency_{r}"] < FOOLED_BELOW for r in switch)
+        switch_text = (
+            " The saturated switch regimes do not fool it either: it scores "
+            + " and ".join(f"{values[f'deeplift_{r}']:.2f} on {r}" for r in switch)
+            + ", where every slope is exactly 0 and Saliency scores "
+            + " and ".join(f"{values[f'saliency_{r}']:.2f}" for r in switch) + "."
+        )
+    values["discussion"] = (
+        f"Captum's `Saliency` takes the same gradient as neurotrace's `gradient`: over {results.seeds} seeds "
+        f"on every regime the two rows' AUROCs are identical seed for seed, and their importances differ by "
+        f"at most {diff:.1e}, rounding. DeepLift's rescale rule divides each hidden unit's change in output by "
+        "its change in input, so like patching it measures a net effect rather than a local slope: it scores "
+        f"{values['deeplift_suppressor']:.2f} on the suppressor, where Saliency scores "
+        f"{values['saliency_suppressor']:.2f}." + switch_text
+    )
+    return Facts(values, claims)
