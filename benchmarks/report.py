@@ -124,6 +124,47 @@ def missed(res: dict) -> list[str]:
 # --- the Performance page ---------------------------------------------------------------------------
 
 
+def scaling_figure(scaling: dict):
+    """The Performance page's figure: time per call against the samples (every method) and
+    integrated gradients' time against its steps, log-log, from ``results["scaling"]``.
+
+    Drawn in the book's look (:mod:`neurotrace.plots`: its ``STYLE`` fonts, each method's colour
+    and line style from ``method_style``, the random baseline grey and dotted) and at most
+    ``plots.COLUMN_INCHES`` wide; one legend under both panels gives each method's fitted slope.
+    Returns a ``BookFigure`` (shown once when a cell returns it). Needs the ``[book]`` extra.
+    """
+    import matplotlib
+    import numpy as np
+
+    from neurotrace import plots
+
+    samples, steps = scaling["samples"], scaling["steps"]
+    with matplotlib.rc_context(plots.STYLE):
+        fig = plots.BookFigure(figsize=(plots.COLUMN_INCHES, 6.4), layout="constrained")
+        left, right = fig.subplots(1, 2, width_ratios=(1.45, 1))
+        grid = np.asarray(samples["grid"], dtype=float)
+        for method, seconds in samples["seconds"].items():
+            left.loglog(grid, 1e3 * np.asarray(seconds), marker="o", markersize=4, linewidth=2,
+                        label=f"{method} ({samples['slope'][method]:.2f})", **plots.method_style(method))
+        top = max(max(s) for s in samples["seconds"].values()) * 1e3
+        left.loglog(grid, top * grid / grid[-1], color="#808080", linewidth=1.2, linestyle=(0, (1, 2)),
+                    label="slope 1")
+        left.set(xlabel="samples", ylabel="ms per call", title="Time against samples")
+        ks = np.asarray(steps["grid"], dtype=float)
+        ig = 1e3 * np.asarray(steps["seconds"])
+        right.loglog(ks, ig, marker="o", markersize=4, linewidth=2, **plots.method_style("integrated_gradients"))
+        right.loglog(ks, ig[-1] * ks / ks[-1], color="#808080", linewidth=1.2, linestyle=(0, (1, 2)))
+        right.set(xlabel="integration steps", ylabel="ms per call",
+                  title=f"Integrated gradients against steps\n({steps['samples']} samples; slope {steps['slope']:.2f})")
+        fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False,
+                   title="method (fitted log-log slope)", handlelength=2.4, columnspacing=1.4)
+    slopes = ", ".join(f"{m} {v:.2f}" for m, v in samples["slope"].items())
+    fig.alt = (f"Log-log plots of milliseconds per call. Left: every method against the number of samples, "
+               f"{int(grid[0])} to {int(grid[-1])}, with fitted slopes {slopes}. Right: integrated gradients "
+               f"against its integration steps, {int(ks[0])} to {int(ks[-1])}, slope {steps['slope']:.2f}.")
+    return fig
+
+
 def load(path=RESULTS) -> dict:
     """The saved results: ``benchmarks/results.json`` as ``python -m benchmarks`` last wrote it."""
     return json.loads(Path(path).read_text())

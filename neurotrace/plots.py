@@ -4,7 +4,9 @@ Every function returns a ``matplotlib.figure.Figure`` (not a pyplot figure, so a
 it once, when the cell returns it). The colours are fixed across the whole book:
 ``ROLE_COLORS`` for causal / decoy / other features (Okabe-Ito blue and vermillion, neutral
 grey) and ``method_style(name)`` for methods, in registry order, so a method keeps its colour
-on every page. Fonts are sized for a projector.
+on every page. Fonts are sized for a projector: every figure is at most ``COLUMN_INCHES`` wide
+at ``STYLE``'s 100 dpi, so in the book's text column (about 755 px in a 1024 px window) no
+text falls below about 12 px.
 
 Needs the ``[book]`` extra (matplotlib); the core library never imports this module.
 """
@@ -54,6 +56,10 @@ METHOD_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#8C6D00
 METHOD_LINESTYLES = ("-", "--", "-.", ":")
 BASELINE_COLOR = "#808080"
 
+# The widest a figure may be, in inches: the book's text column is about 755 px in a 1024 x 768
+# window, so a 10 in figure at 100 dpi shows at 0.75 of its size and 12 pt text at about 12.5 px.
+COLUMN_INCHES = 10.0
+
 STYLE = {
     "font.size": 13,
     "axes.titlesize": 14,
@@ -90,17 +96,37 @@ def figure_png(fig: Figure) -> bytes:
 
 
 class BookFigure(Figure):
-    """A ``Figure`` that IPython shows as a PNG when a cell returns it.
+    """A ``Figure`` that IPython shows as a PNG, with alt text, when a cell returns it.
 
     The figures here are built without pyplot, so nothing is drawn twice or kept alive by
     pyplot; but then the inline backend's formatter for ``Figure`` may never be registered (it
-    is set up lazily, on first pyplot use). ``_repr_png_`` shows the figure either way, and
-    only once: a formatter registered for ``Figure`` (the inline backend's, once pyplot is
-    imported) takes precedence over it, and neither leaves a pyplot figure to flush.
+    is set up lazily, on first pyplot use). ``_repr_mimebundle_`` shows the figure either way,
+    and only once: a formatter registered for ``Figure`` (the inline backend's, once pyplot is
+    imported) takes precedence for the pixels, and neither leaves a pyplot figure to flush.
+
+    The bundle's metadata carries :meth:`alt_text` as ``{"image/png": {"alt": ...}}`` (kept
+    when the inline backend draws the pixels); the book's ``figure_alt`` extension makes it the
+    ``<img>``'s alt text unless the cell sets its own (``mystnb: image: alt:``).
     """
+
+    alt: str | None = None
+    """Alt text for this figure; ``None``: :meth:`alt_text` derives it from the titles."""
+
+    def alt_text(self) -> str:
+        """``alt`` if set; else the figure's title followed by its panels' titles."""
+        if self.alt:
+            return self.alt
+        title = " ".join(self.get_suptitle().split())
+        panels = [" ".join(ax.get_title().split()) for ax in self.axes if ax.get_visible() and ax.get_title()]
+        parts = ([title] if title else []) + (["Panels: " + "; ".join(panels)] if panels else [])
+        return ". ".join(parts)
 
     def _repr_png_(self) -> bytes:
         return figure_png(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        alt = self.alt_text()
+        return {"image/png": figure_png(self)}, ({"image/png": {"alt": alt}} if alt else {})
 
 
 def feature_roles(circuit) -> np.ndarray:
@@ -245,8 +271,9 @@ class RankStrips:
     collection of blocks, pastes the labels and AUROCs from a bitmap cache and renders the title.
     """
 
-    # Layout, in inches; fonts in points (>= 12: the strips are read on a projector).
-    CELL_WIDTH, CELL_HEIGHT = 0.5, 0.42
+    # Layout, in inches; fonts in points (>= 12: the strips are read on a projector). A cell is
+    # CELL_WIDTH wide, narrower (down to MIN_CELL_WIDTH) when the features would not fit COLUMN_INCHES.
+    CELL_WIDTH, MIN_CELL_WIDTH, CELL_HEIGHT = 0.5, 0.4, 0.42
     LEFT, RIGHT, TOP, BOTTOM = 2.1, 1.85, 0.95, 1.3
     NAME_SIZE, SCORE_SIZE, TAG_SIZE, HEAD_SIZE = 12, 14, 12, 12
     INSET_X, INSET_Y = 0.045, 0.06  # data units: the white gap around each block
@@ -256,7 +283,8 @@ class RankStrips:
         self.n_features = int(n_features)
         self.title = title
         m, d = len(self.methods), self.n_features
-        grid_w, grid_h = self.CELL_WIDTH * d, self.CELL_HEIGHT * m
+        self.cell_width = max(self.MIN_CELL_WIDTH, min(self.CELL_WIDTH, (COLUMN_INCHES - self.LEFT - self.RIGHT) / d))
+        grid_w, grid_h = self.cell_width * d, self.CELL_HEIGHT * m
         width, height = self.LEFT + grid_w + self.RIGHT, self.TOP + grid_h + self.BOTTOM
         self._height = height
         with matplotlib.rc_context(STYLE):
@@ -357,6 +385,9 @@ class RankStrips:
         self._set_legend((present, any_tie, tuple(k for k in FAILURE_KINDS if k in failures)))
         self.suptitle.set_text(title or self.title or f"{setting_label(regime, results.strength)}: "
                                                       "every method's ranking")
+        self.figure.alt = (f"{self.suptitle.get_text()}: one row per method, its features from rank 1 on the "
+                           "left, coloured causal, decoy or other, ties drawn as one block. AUROC: "
+                           + ", ".join(f"{m} {auroc[results.methods.index(m)]:.2f}" for m in self.methods) + ".")
         return self.figure
 
     @property
@@ -375,14 +406,14 @@ class RankStrips:
             return self._layouts[key]
         by_role = [(role, [name for name, r in members if r == role]) for role in ROLE_COLORS]
         by_role = [(role, names) for role, names in by_role if names]
-        room = len(members) * self.CELL_WIDTH * self.figure.dpi - 10  # px, inside the inset
+        room = len(members) * self.cell_width * self.figure.dpi - 10  # px, inside the inset
         gap = 0.3 * self.NAME_SIZE * self.figure.dpi / 72
         for pieces in self._forms(len(members), by_role):
             size = [self._width(text, self._weight(role), self.NAME_SIZE) for text, role in pieces]
             total = sum(size) + gap * (len(pieces) - 1)
             if total <= room:
                 break  # else the last, shortest form
-        per_px = 1.0 / (self.CELL_WIDTH * self.figure.dpi)  # data units per pixel
+        per_px = 1.0 / (self.cell_width * self.figure.dpi)  # data units per pixel
         x = start + (len(members) - 1) / 2 - total / 2 * per_px
         out = []
         for (text, role), w in zip(pieces, size, strict=True):
@@ -563,7 +594,7 @@ def auroc_bars(results, *, title: str | None = None) -> Figure:
     """
     mean, sem = results.mean(), results.sem()
     n_m, n_c = mean.shape
-    nrows, ncols = _grid(n_c, 3)
+    nrows, ncols = _grid(n_c, 2)  # two panels a row stay within COLUMN_INCHES
     fig = BookFigure(figsize=(max(7.5, 3.4 * ncols + 2.6), (0.42 * n_m + 1.2) * nrows + 0.8), layout="constrained")
     grid = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
     axes = grid.ravel()
@@ -660,7 +691,7 @@ def confounded_mechanism(circuit, X=None, *, title: str | None = None) -> Figure
     corr = {j_causal: picture["causal_corr"],
             j_decoy: picture["decoy_corr"] if picture["decoy"] is not None
             else abs(float(np.corrcoef(X[:, j_decoy], y)[0, 1]))}
-    fig = BookFigure(figsize=(11, 4.8), layout="constrained")
+    fig = BookFigure(figsize=(COLUMN_INCHES, 4.6), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     roles = feature_roles(circuit)
     for ax, j in zip(axes, (j_causal, j_decoy), strict=True):
@@ -691,28 +722,30 @@ def suppressor_mechanism(circuit, x=None, *, feature: int | None = None, title: 
     lo, hi = min(0.0, x[j]), max(0.0, x[j])
     on_path = (grid >= lo) & (grid <= hi)
 
-    fig = BookFigure(figsize=(12, 4.8), layout="constrained")
+    fig = BookFigure(figsize=(COLUMN_INCHES, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2)
     left.axvspan(lo, hi, color="#D9D9D9", alpha=0.6, linewidth=0, zorder=0)
     left.plot(grid, y, color=ROLE_COLORS["decoy"], linewidth=2, zorder=2, label=f"y as f{j} moves")
     left.plot(grid[on_path], y[on_path], color="black", linewidth=2.5, linestyle=(0, (4, 2)), zorder=3,
-              label=f"IG path: f{j} from 0 to {x[j]:g}")
+              label=f"IG path, 0 to {x[j]:g}")
     for value, name in ((0.0, "baseline"), (float(x[j]), "input")):
         at = float(y[np.argmin(np.abs(grid - value))])
         left.plot([value], [at], "o", color="black", markersize=8, zorder=4)
-        left.annotate(f"{name}\nf{j} = {value:g}", (value, at), xytext=(0, 12), textcoords="offset points",
-                      ha="center", va="bottom", fontsize=12, zorder=4)
+        outward = (value > 0) if value != 0 or x[j] == 0 else (x[j] < 0)  # each label away from the other
+        left.annotate(f"{name}\nf{j} = {value:g}", (value, at), xytext=(8 if outward else -8, 10),
+                      textcoords="offset points", ha="left" if outward else "right", va="bottom", fontsize=12,
+                      zorder=4)
     left.set_xlabel(f"decoy f{j} (other features held at x)")
     left.set_ylabel("network output y")
     left.set_title(f"Steepest slope |dy/df{j}| = {p['steepest_slope']:.0f}\n"
                    f"net change from 0 to {x[j]:g}: {_signed(p['net_change'])}")
-    left.legend(loc="upper left", frameon=False)
+    left.legend(loc="center left", frameon=False)  # beside the narrow gate, above the baseline level
 
     right.plot(p["alphas"], p["running"][:, j], color=ROLE_COLORS["decoy"], linewidth=2.5, label=f"decoy f{j}")
     right.plot(p["alphas"], p["running"][:, j_causal], color=ROLE_COLORS["causal"], linewidth=2.5,
                label=f"causal f{j_causal}")
     right.axhline(0, color="black", linewidth=0.8)
-    right.set_xlabel("position along the IG path (0 = baseline, 1 = input)")
+    right.set_xlabel("α along the IG path (0: baseline, 1: input)")
     right.set_ylabel("running integral of slope")
     right.set_title(f"IG for f{j} climbs, then cancels: {_signed(p['ig_decoy'])}\n"
                     f"causal f{j_causal} keeps its effect: {_signed(p['ig_causal'])}")
@@ -778,7 +811,7 @@ def switch_mechanism(circuit, *, title: str | None = None) -> Figure:
 
     moves = switch_moves(circuit)
     lim = max(float(np.abs(m["table"]).max()) for m in moves) or 1.0
-    fig = BookFigure(figsize=(5.2 * len(moves) + 1.2, 5.2), layout="constrained")
+    fig = BookFigure(figsize=(min(COLUMN_INCHES, 4.4 * len(moves) + 1.2), 4.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(moves)))
     X = default_data(circuit)
     labels = ["−1", "absent", "+1"]
@@ -851,7 +884,7 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
     change = circuit.forward(X) - circuit.forward(base[None])[0]
     err = float(np.max(np.abs(total - change)))
 
-    fig = BookFigure(figsize=(12, 4.8), layout="constrained")
+    fig = BookFigure(figsize=(COLUMN_INCHES, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2)
     left.plot(alphas, outputs - outputs[0], color="black", linewidth=3, label="f(path) − f(baseline)")
     left.plot(alphas, running.sum(axis=1), color=METHOD_COLORS[1], linewidth=2, linestyle="--",
@@ -875,23 +908,34 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
 # --- AUROC versus decoy strength ------------------------------------------------------------------
 
 
+SWEEP_KEY = ("line: mean over seeds\nband: middle 80% of seeds\ndashed: chance (0.5)\n"
+             "thin vertical: strength 1\nshaded panel: a failure\nthe regime lists (darker:\nits target)")
+"""What a panel of :func:`sweep_curves` shows, written in the grid's first free slot ..."""
+SWEEP_KEY_LINE = "band: middle 80% of seeds; shaded: a listed failure (darker: the target)"
+"""... or, when no slot is free, this line under the title."""
+
+
 @_styled
-def sweep_curves(sweep, *, ncols: int = 5, title: str | None = None) -> Figure:
+def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
     """AUROC against strength on one regime: one small panel per method.
 
     Small multiples rather than one crowded panel, because several methods sit at exactly 1.0
     and their lines would hide each other. Each panel: the mean over seeds (line), the middle
     80% of seeds (band, ``Sweep.band()``), chance (dashed) and the tuned strength 1 (thin
     vertical). A method the regime's ``fools`` lists gets a tinted panel, its target a
-    stronger tint and "(target)" in the panel's title.
+    stronger tint and "(target)" in the panel's title. Three panels a row (``ncols``) keep the
+    figure within ``COLUMN_INCHES`` with every title whole and fonts legible when projected;
+    the key (``SWEEP_KEY``) fills the grid's first free slot, or follows the title if none is free.
     """
     mean = sweep.mean()
     low, high = sweep.band()
     word = strength_word(sweep.circuit)
     nrows, ncols = _grid(len(sweep.methods), ncols)
-    fig = BookFigure(figsize=(2.75 * ncols + 0.6, 2.25 * nrows + 0.9), layout="constrained")
+    width = min(COLUMN_INCHES, 3.0 * ncols + 0.7)
+    fig = BookFigure(figsize=(width, 1.95 * nrows + 1.0), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
-    for ax in axes[len(sweep.methods):]:
+    free = axes[len(sweep.methods):]
+    for ax in free:
         ax.set_visible(False)
     for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
         style = method_style(method)
@@ -902,7 +946,8 @@ def sweep_curves(sweep, *, ncols: int = 5, title: str | None = None) -> Figure:
         ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
         ax.fill_between(sweep.strengths, low[i], high[i], color=style["color"], alpha=0.25, linewidth=0)
         ax.plot(sweep.strengths, mean[i], linewidth=2.4, **style)
-        ax.set_title(method + (" (target)" if listing == "target" else ""), fontsize=13)
+        ax.set_title(method + (" (target)" if listing == "target" else ""), fontsize=13,
+                     fontweight="bold" if listing == "target" else "normal")
         ax.set_ylim(0.3, 1.05)
         ax.set_yticks([0.5, 0.75, 1.0])
     for ax in axes[::ncols]:
@@ -912,8 +957,16 @@ def sweep_curves(sweep, *, ncols: int = 5, title: str | None = None) -> Figure:
             ax.set_xlabel(word or "strength (no effect)")
             ax.xaxis.set_tick_params(labelbottom=True)
     name = sweep.circuit if word else f"{sweep.circuit} (control)"
-    fig.suptitle(title or f"{name}: AUROC vs {word or 'strength'} ({sweep.seeds} seeds; band: middle 80%)",
-                 fontweight="bold")
+    head = title or f"{name}: AUROC vs {word or 'strength'} ({sweep.seeds} seeds)"
+    if len(free):
+        key = free[0]
+        key.set_visible(True)
+        key.set_axis_off()
+        key.text(0.04, 0.97, SWEEP_KEY, transform=key.transAxes, ha="left", va="top", fontsize=12,
+                 color="#303030", linespacing=1.25)
+        fig.suptitle(head, fontweight="bold")
+    else:
+        fig.suptitle(f"{head}\n{SWEEP_KEY_LINE}", fontweight="bold")
     return fig
 
 
@@ -950,7 +1003,7 @@ def attribution_patching_figure(circuit, X=None, X_patch=None, *, features=None,
     slope = circuit.gradient(X)
     roles = feature_roles(circuit)
 
-    fig = BookFigure(figsize=(6.0 * len(features) + 0.4, 9.6), layout="constrained")
+    fig = BookFigure(figsize=(min(COLUMN_INCHES, 4.8 * len(features) + 0.4), 9.0), layout="constrained")
     axes = fig.subplots(2, len(features), squeeze=False)
     for col, j in enumerate(features):
         top, bottom = axes[0, col], axes[1, col]
@@ -979,7 +1032,7 @@ def attribution_patching_figure(circuit, X=None, X_patch=None, *, features=None,
         top.set_xlabel(f"f{j} ({roles[j]}), other features held at sample {i}")
         top.set_ylabel("network output y")
         top.set_title(f"f{j} on a steep sample: the patch moves it\nfrom {start:.2f} to {end:.2f}")
-        top.legend(loc="best", frameon=False, fontsize=11)
+        top.legend(loc="best", frameon=False)
 
         lim = float(max(np.abs(exact[:, j]).max(), np.abs(estimate[:, j]).max())) * 1.05 or 1.0
         bottom.axhline(0, color="#808080", linewidth=0.6)
@@ -990,7 +1043,7 @@ def attribution_patching_figure(circuit, X=None, X_patch=None, *, features=None,
         bottom.set_ylim(-lim, lim)
         bottom.set_xlabel(f"exact change when f{j} is patched")
         bottom.set_ylabel("first-order estimate")
-        bottom.legend(loc="upper left", frameon=False, fontsize=11)
+        bottom.legend(loc="upper left", frameon=False)
         bottom.set_title(f"{len(X)} patches: error {error[j]:.2f} × the effect\n"
                          f"score {np.abs(estimate[:, j]).mean():.2f} (first order) vs "
                          f"{np.abs(exact[:, j]).mean():.2f} (patching)")

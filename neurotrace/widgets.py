@@ -211,16 +211,46 @@ _SCRIPT = """
   var value = root.querySelector("output");
   var caption = root.querySelector(".nt-slider-caption");
   var frame = root.querySelector("img.nt-slider-frame");
+  var view = root.querySelector(".nt-slider-view");
+  var zoom = root.querySelector("button.nt-slider-zoom");
+  var word = range.getAttribute("data-word");
   function show(i) {
+    var text = data.strengths[i].toFixed(2);
     frame.src = "data:image/png;base64," + data.frames[i];
     frame.alt = data.captions[i];
-    value.textContent = data.strengths[i].toFixed(2);
+    value.textContent = text;
+    range.setAttribute("aria-valuetext", word + " " + text);
     caption.textContent = data.captions[i];
     root.setAttribute("data-frame", String(i));
   }
+  function fit() {  /* the full-size button only where the fitted figure is smaller than its pixels */
+    var zoomed = root.getAttribute("data-zoom") === "1";
+    zoom.hidden = !zoomed && frame.naturalWidth <= view.clientWidth + 1;
+  }
+  zoom.addEventListener("click", function () {
+    var on = root.getAttribute("data-zoom") !== "1";
+    root.setAttribute("data-zoom", on ? "1" : "0");
+    frame.style.maxWidth = on ? "none" : "100%%";
+    frame.style.width = on ? frame.naturalWidth + "px" : "";
+    zoom.textContent = on ? "Fit figure to width" : "Show figure full size";
+    zoom.setAttribute("aria-pressed", on ? "true" : "false");
+    fit();
+  });
   range.addEventListener("input", function () { show(Number(range.value)); });
+  frame.addEventListener("load", fit);
+  window.addEventListener("resize", fit);
+  fit();
 })();
 """
+
+# The range's thumb centre runs from half a thumb in from the left end to half a thumb in from the
+# right; a tick label under frame i sits at that fraction of the way (Chromium's thumb: 16 px).
+_THUMB_PX = 16
+
+
+def _tick_label(strength: float) -> str:
+    """A strength as a tick label: ``0``, ``0.1``, ``0.75``, ``1``, ``1.5``."""
+    return f"{strength:g}"
 
 
 class StaticSlider:
@@ -229,6 +259,13 @@ class StaticSlider:
     ``strengths (k,)``, ``frames``: k base64 PNGs, ``captions``: k strings with every AUROC and,
     for each below ``claims.FOOLED_BELOW``, why (shown under the frame), ``html``: the slider (an
     ``<input type=range>`` swapping an ``<img>``; no external files).
+
+    The range steps through the frames one grid point at a time, and the grid need not be evenly
+    spaced (the default is dense where the proxies collapse), so the track is labelled by
+    strength: a tick mark and a label under every frame's position (:attr:`ticks`), and the
+    strength shown beside it and announced to screen readers (``aria-valuetext``). A button
+    shows the figure at its full pixel size, scrolling sideways inside its box, whenever the
+    column is narrower than the figure (a phone); it is hidden otherwise.
     """
 
     def __init__(self, circuit, strengths, frames, captions, start: int, uid: str):
@@ -240,21 +277,47 @@ class StaticSlider:
         self.id = uid
 
     @property
+    def ticks(self) -> list[tuple[float, str]]:
+        """``(position, label)`` per frame: where frame i's tick sits along the track (0 = the
+        left end, 1 = the right end: i / (k - 1)) and its strength as written under it."""
+        k = len(self.strengths)
+        return [(i / (k - 1) if k > 1 else 0.5, _tick_label(s)) for i, s in enumerate(self.strengths)]
+
+    def _ticks_html(self) -> str:
+        half = _THUMB_PX / 2
+        labels = "".join(
+            f'<span style="position:absolute;left:calc({half:g}px + (100% - {_THUMB_PX}px) * {f:.4f});'
+            f'transform:translateX(-50%);white-space:nowrap">{html.escape(label)}</span>'
+            for f, label in self.ticks)
+        options = "".join(f'<option value="{i}" label="{html.escape(label)}"></option>'
+                          for i, (_, label) in enumerate(self.ticks))
+        return (f'<datalist id="{self.id}-ticks">{options}</datalist>'
+                f'<div class="nt-slider-ticks" aria-hidden="true" style="position:relative;height:1.3em;'
+                f'font-size:0.75em;line-height:1.3em;color:#555">{labels}</div>')
+
+    @property
     def html(self) -> str:
         data = json.dumps({"strengths": self.strengths, "frames": self.frames, "captions": self.captions})
         data = data.replace("<", "\\u003c")  # nothing inside may close the <script> early
         i = self.start
         caption = html.escape(self.captions[i])
+        word = _slider_label(self.circuit)
+        value = f"{self.strengths[i]:.2f}"
         return (
-            f'<div class="nt-static-slider" id="{self.id}" data-frame="{i}" style="max-width:100%">\n'
-            f'<div style="display:flex;align-items:center;gap:0.8em;font-size:1.1em;flex-wrap:wrap">'
-            f'<label for="{self.id}-range"><b>{html.escape(_slider_label(self.circuit))}</b></label>'
+            f'<div class="nt-static-slider" id="{self.id}" data-frame="{i}" data-zoom="0" style="max-width:100%">\n'
+            f'<div style="display:flex;align-items:center;gap:0.4em 0.8em;font-size:1.1em;flex-wrap:wrap">'
+            f'<label for="{self.id}-range"><b>{html.escape(word)}</b></label>'
+            f'<div class="nt-slider-track" style="flex:1 1 16em;min-width:min(100%,16em);max-width:32em">'
             f'<input type="range" id="{self.id}-range" min="0" max="{len(self.frames) - 1}" step="1" '
-            f'value="{i}" style="flex:1;min-width:12em;max-width:30em">'
-            f'<output for="{self.id}-range" style="font-weight:bold;min-width:3em">'
-            f'{self.strengths[i]:.2f}</output></div>\n'
-            f'<img class="nt-slider-frame" alt="{caption}" style="max-width:100%;height:auto" '
-            f'src="data:image/png;base64,{self.frames[i]}">\n'
+            f'value="{i}" list="{self.id}-ticks" data-word="{html.escape(word)}" '
+            f'aria-valuetext="{html.escape(word)} {value}" style="width:100%;margin:0;display:block">'
+            f"{self._ticks_html()}</div>"
+            f'<output for="{self.id}-range" style="font-weight:bold;min-width:3em">{value}</output>'
+            f'<button type="button" class="nt-slider-zoom" aria-pressed="false" hidden '
+            f'style="font-size:0.8em">Show figure full size</button></div>\n'
+            f'<div class="nt-slider-view" style="overflow-x:auto;max-width:100%">'
+            f'<img class="nt-slider-frame" alt="{caption}" style="max-width:100%;height:auto;display:block" '
+            f'src="data:image/png;base64,{self.frames[i]}"></div>\n'
             # Below the frame, so the frame stays put while the caption's length changes.
             f'<p class="nt-slider-caption" style="margin:0.4em 0;white-space:pre-line">{caption}</p>\n'
             f'<script type="application/json" class="nt-slider-data">{data}</script>\n'

@@ -7,6 +7,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
 import neurotrace as nt
+from benchmarks import report
 from neurotrace import analysis, claims, plots, widgets
 from neurotrace.circuits import CIRCUITS
 
@@ -379,8 +380,12 @@ def test_ig_figure_points_sit_on_the_diagonal_for_the_smooth_circuit():
 def test_sweep_curves_one_panel_per_method_and_listed_ones_tinted():
     sweep = nt.sweep("confounded", [0.0, 1.0], seeds=2, samples=64)
     fig = plots.sweep_curves(sweep)
-    visible = [ax for ax in fig.axes if ax.get_visible()]
+    visible = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
     assert len(visible) == len(sweep.methods)
+    # Ten methods in rows of three leave two slots: the first holds the key, the last stays empty.
+    (key,) = [ax for ax in fig.axes if ax.get_visible() and not ax.axison]
+    assert [t.get_text() for t in key.texts] == [plots.SWEEP_KEY]
+    assert sum(not ax.get_visible() for ax in fig.axes) == -len(sweep.methods) % 3 - 1
     for ax, method in zip(visible, sweep.methods, strict=True):
         tinted = ax.get_facecolor()[:3] != (1.0, 1.0, 1.0)
         assert tinted == (method in CIRCUITS["confounded"].fools), method
@@ -388,8 +393,84 @@ def test_sweep_curves_one_panel_per_method_and_listed_ones_tinted():
         assert np.allclose(ax.get_lines()[-1].get_ydata(), sweep.curve(method))
     assert visible[-1].get_xlabel() == "decoy strength"
     switch = plots.sweep_curves(nt.sweep("redundant", [0.0, 1.0], seeds=2, samples=64))
-    assert [ax for ax in switch.axes if ax.get_visible()][-1].get_xlabel() == "strength"
+    assert [ax for ax in switch.axes if ax.get_visible() and ax.axison][-1].get_xlabel() == "strength"
     assert "decoy" not in switch.get_suptitle()
+    # A full grid has no free slot: the key's short form follows the title instead.
+    full = plots.sweep_curves(nt.sweep("confounded", [0.0, 1.0], methods=["gradient", "correlation", "patching"],
+                                       seeds=2, samples=64))
+    assert all(ax.axison for ax in full.axes) and full.get_suptitle().endswith(plots.SWEEP_KEY_LINE)
+
+
+def _texts(fig):
+    """Every visible text artist of ``fig`` (titles, labels, tick labels, legends, annotations)
+    after an Agg draw, so constrained layout has placed them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()
+            and all(a.get_visible() for a in _ancestors(t))]
+
+
+def _ancestors(artist):
+    out = []
+    while (artist := getattr(artist, "axes", None) if artist not in out else None) is not None:
+        out.append(artist)
+    return out
+
+
+@pytest.fixture(scope="module")
+def book_figures():
+    """One of every figure the book draws, as the pages draw them (ten methods, five regimes)."""
+    res = nt.evaluate(seeds=2, samples=64)
+    figs = {"auroc_bars": plots.auroc_bars(res), "auroc_table": plots.auroc_table(res),
+            "sweep_curves": plots.sweep_curves(nt.sweep("suppressor", [0.0, 0.5, 1.0], seeds=2, samples=64)),
+            "importances": plots.importances(widgets.snapshot("interaction", 1.0))}
+    for name in CIRCUITS:
+        figs[f"mechanism {name}"] = plots.mechanism(nt.make_circuit(name))
+    circuit = nt.make_circuit("suppressor")
+    figs["ig_figure"] = plots.ig_figure(circuit, circuit.sample(64, nt.make_rng("data", 0)))
+    figs["attribution_patching_figure"] = plots.attribution_patching_figure(circuit)
+    figs["performance scaling"] = report.scaling_figure(report.load()["scaling"])
+    return figs
+
+
+def test_every_book_figure_fits_the_text_column(book_figures):
+    """At most COLUMN_INCHES wide, so the book's column (about 755 px at 1024 px) shows it at
+    no less than 3/4 of its size."""
+    assert plots.COLUMN_INCHES * plots.STYLE["figure.dpi"] * 0.75 <= 755
+    for name, fig in book_figures.items():
+        width, height = fig.get_size_inches()
+        assert width <= plots.COLUMN_INCHES + 1e-9, (name, width)
+
+
+def test_no_book_figure_has_text_below_12_points(book_figures):
+    """12 pt on a figure at most COLUMN_INCHES wide shows at about 12.5 px in a 1024 px window."""
+    for name, fig in book_figures.items():
+        small = {t.get_text()[:30]: t.get_fontsize() for t in _texts(fig) if t.get_fontsize() < 12}
+        assert not small, (name, small)
+
+
+def test_no_text_of_a_book_figure_leaves_the_figure(book_figures):
+    """Nothing is cut at the figure's edge (a label too long for its panel would be)."""
+    for name, fig in book_figures.items():
+        _texts(fig)  # draws it
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches: everything drawn, ticks in view only
+        width, height = fig.get_size_inches()
+        tol = 2 / fig.dpi
+        assert drawn.x0 >= -tol and drawn.y0 >= -tol and drawn.x1 <= width + tol and drawn.y1 <= height + tol, \
+            (name, drawn.bounds, (width, height))
+
+
+def test_rank_strips_narrow_their_cells_to_fit_the_column():
+    for d in (8, 12, 16):
+        strips = plots.RankStrips(tuple(nt.METHODS), d)
+        width = strips.figure.get_size_inches()[0]
+        assert strips.cell_width == min(plots.RankStrips.CELL_WIDTH,
+                                        max(plots.RankStrips.MIN_CELL_WIDTH,
+                                            (plots.COLUMN_INCHES - strips.LEFT - strips.RIGHT) / d))
+        assert width <= plots.COLUMN_INCHES + 1e-9 or strips.cell_width == plots.RankStrips.MIN_CELL_WIDTH
+    assert plots.RankStrips(tuple(nt.METHODS), 16).cell_width < plots.RankStrips.CELL_WIDTH
 
 
 def test_mechanism_dispatch_falls_back_to_the_weights_figure():
@@ -413,3 +494,42 @@ def test_figures_are_not_pyplot_figures_and_show_once_in_ipython():
     data, _ = DisplayFormatter().format(fig)
     assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
     assert plots.importances(widgets.snapshot("clean", 1.0))._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_book_figures_carry_alt_text_in_their_display_metadata(book_figures):
+    """A cell returning a figure displays one PNG whose metadata holds its alt text (the book's
+    figure_alt extension puts it on the <img>): the title and panels, never a file name."""
+    from IPython.core.formatters import DisplayFormatter
+
+    for name, fig in book_figures.items():
+        data, meta = DisplayFormatter().format(fig)
+        alt = meta["image/png"]["alt"]
+        assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n" and alt == fig.alt_text(), name
+        assert len(alt) > 20 and not alt.endswith(".png"), (name, alt)
+    strips = book_figures["importances"]
+    assert "interaction, strength 1.00: every method's ranking" in strips.alt_text()
+    value = widgets.aurocs(widgets.snapshot("interaction", 1.0))["denoising_patching"]
+    assert f"denoising_patching {value:.2f}" in strips.alt_text() and value < claims.FOOLED_BELOW  # the target
+    sweep = book_figures["sweep_curves"]
+    assert sweep.alt_text().startswith(sweep.get_suptitle()) and "gradient (target)" in sweep.alt_text()
+    sweep.alt = "Ten panels: AUROC against decoy strength."
+    assert DisplayFormatter().format(sweep)[1]["image/png"]["alt"] == sweep.alt
+    sweep.alt = None
+
+
+def test_performance_figure_draws_every_method_in_the_book_palette():
+    """The Performance page's scaling figure: one line per method in that method's colour and
+    style (the same as on every other page), its fitted slope in the legend."""
+    scaling = report.load()["scaling"]
+    fig = report.scaling_figure(scaling)
+    left, right = fig.axes
+    lines = {line.get_label(): line for line in left.get_lines()}
+    for method, seconds in scaling["samples"]["seconds"].items():
+        line = lines[f"{method} ({scaling['samples']['slope'][method]:.2f})"]
+        style = plots.method_style(method)
+        assert to_rgb(line.get_color()) == to_rgb(style["color"]) and line.get_linestyle() == \
+            matplotlib.lines.Line2D([], [], linestyle=style["linestyle"]).get_linestyle()
+        assert np.allclose(line.get_ydata(), 1e3 * np.asarray(seconds))
+    assert np.allclose(right.get_lines()[0].get_ydata(), 1e3 * np.asarray(scaling["steps"]["seconds"]))
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()][-1] == "slope 1"

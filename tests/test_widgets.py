@@ -168,3 +168,33 @@ def test_explorer_rejects_bad_input():
         widgets.Explorer("confounded", -1)
     with pytest.raises(ValueError, match="unknown method"):
         widgets.Explorer("confounded", methods=("gradient", "gradeint"))
+
+
+def test_static_slider_track_is_labelled_by_strength():
+    """The range steps frame by frame over an uneven grid, so every frame's position carries its
+    strength: strength 1.00 of the default grid sits 7/9 of the way along, labelled "1"."""
+    s = widgets.static_slider("confounded")
+    k = len(widgets.DEFAULT_STRENGTHS)
+    assert [label for _, label in s.ticks] == [f"{x:g}" for x in widgets.DEFAULT_STRENGTHS]
+    assert [f for f, _ in s.ticks] == [i / (k - 1) for i in range(k)]
+    assert dict((label, f) for f, label in s.ticks)["1"] == 7 / 9
+    page = s.html
+    labels = re.findall(r'class="nt-slider-ticks"[^>]*>(.*?)</div>', page, re.S)[0]
+    assert re.findall(r">([^<]+)</span>", labels) == [label for _, label in s.ticks]  # in track order
+    options = re.findall(r'<option value="(\d+)" label="([^"]+)">', page)
+    assert options == [(str(i), label) for i, (_, label) in enumerate(s.ticks)]
+    assert f'list="{s.id}-ticks"' in page and f'<datalist id="{s.id}-ticks">' in page
+    assert 'aria-valuetext="decoy strength 1.00"' in page  # what a screen reader announces
+
+
+def test_static_slider_single_frame_tick_sits_in_the_middle():
+    s = widgets.static_slider("suppressor", (1.0,))
+    assert s.ticks == [(0.5, "1")]
+
+
+def test_static_slider_offers_the_full_size_figure_only_from_its_script(slider):
+    """The button starts hidden (the script shows it when the column is narrower than the frame)."""
+    page = slider.html
+    button = re.search(r'<button type="button" class="nt-slider-zoom"[^>]*>([^<]*)</button>', page)
+    assert button and " hidden" in button.group(0) and button.group(1) == "Show figure full size"
+    assert 'class="nt-slider-view" style="overflow-x:auto' in page  # full size scrolls inside its box
