@@ -265,8 +265,8 @@ def _slider_on_a_phone(driver, slider, frame) -> list[str]:
     natural, shown = driver.execute_script("return [arguments[0].naturalWidth, arguments[0].clientWidth];", frame)
     if shown >= natural:
         return []
-    zoom = slider.find_element(By.CSS_SELECTOR, "button.nt-slider-zoom")
-    if not zoom.is_displayed():
+    zoom = next(iter(slider.find_elements(By.CSS_SELECTOR, "button.nt-slider-zoom")), None)
+    if zoom is None or not zoom.is_displayed():
         return [f"at 400 px the figure shows at {shown} of its {natural} px and cannot be enlarged"]
     zoom.click()
     enlarged = driver.execute_script("return arguments[0].clientWidth;", frame)
