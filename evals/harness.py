@@ -1,17 +1,29 @@
-"""Compute the benchmark tables and write ``evals/RESULTS.md`` (atomically).
+"""Compute the benchmark tables and write ``evals/RESULTS.md`` and the README's results block.
 
-    python -m evals.harness [--out PATH]
+    python -m evals.harness [--out PATH | --out -] [--no-readme] [--quiet]
+
+Files: both targets are checked before anything is computed (a read-only file or an unwritable
+folder stops the run at once, with one line); then both are written as one step -- both or
+neither -- each atomically, keeping its permissions and writing through a symlink
+(``neurotrace._io``). ``--out -`` writes no file at all: the report goes to stdout only (the
+container's default run). A kill leaves no half-written file; a SIGTERM or Ctrl-C leaves no
+temporary file either, and one left by SIGKILL is removed by the next run.
+
+Progress: one line on stderr while it computes, only when stderr is a terminal (``--quiet``
+turns it off).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 import neurotrace as nt
 from neurotrace import claims
-from neurotrace._io import write_text_atomic
+from neurotrace._io import NotWritable, check_writable, write_files, write_text_atomic
+from neurotrace.cli import Progress
 from neurotrace.sanity import randomization_check
 
 DEFAULT_OUT = Path(__file__).with_name("RESULTS.md")
@@ -19,30 +31,47 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
-def run():
+def _stage(progress, name):
+    """``evaluate``'s keyword for a progress line labelled ``name`` (none without a progress)."""
+    if progress is None:
+        return {}
+    progress.label = f"python -m evals.harness: {name}: "
+    return {"progress": progress}
+
+
+def run(progress=None):
     """The real-label table and the scrambled-label null, at the reference settings."""
-    real = nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH)
+    real = nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH,
+                       **_stage(progress, "real labels"))
     null = nt.evaluate(seeds=claims.NULL_SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH,
-                       labels="scrambled")
+                       labels="scrambled", **_stage(progress, "scrambled-label null"))
     return real, null
 
 
-def run_band():
+def run_band(progress=None):
     """Real-label Results at the control strength and each strength of ``claims.BAND``."""
-    return [nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=s)
+    return [nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=s,
+                        **_stage(progress, f"strength {s:g}"))
             for s in (claims.CONTROL, *claims.BAND)]
 
 
-def run_hidden():
+def run_hidden(progress=None):
     """The neuron-level tables: hidden-unit methods against the task circuit and against the
     units with an individual effect (see ``neurotrace.hidden``)."""
     return tuple(nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH,
-                             level="hidden", truth=truth) for truth in nt.HIDDEN_TRUTHS)
+                             level="hidden", truth=truth, **_stage(progress, f"neuron level ({truth})"))
+                 for truth in nt.HIDDEN_TRUTHS)
 
 
-def run_sanity():
+def run_sanity(progress=None):
     """The parameter-randomisation check (Adebayo et al. 2018)."""
-    return randomization_check(seeds=claims.SANITY_SEEDS, samples=claims.SANITY_SAMPLES)
+    if progress is not None:
+        _stage(progress, "randomisation check")
+        progress(0, 1)
+    out = randomization_check(seeds=claims.SANITY_SEEDS, samples=claims.SANITY_SAMPLES)
+    if progress is not None:
+        progress(1, 1)
+    return out
 
 
 def band_table(band) -> str:
@@ -114,29 +143,90 @@ def readme_block(real) -> str:
     return f"{README_START}\n{real.to_markdown(errors='sem')}\n{README_END}"
 
 
+def has_block(text: str) -> bool:
+    """Whether ``text`` holds the results markers, in order."""
+    return README_START in text and README_END in text.split(README_START, 1)[1]
+
+
+def with_block(text: str, real) -> str:
+    """``text`` with its results block replaced by the one of ``real``."""
+    head, rest = text.split(README_START, 1)
+    return head + readme_block(real) + rest.split(README_END, 1)[1]
+
+
 def update_readme(real, path=README) -> bool:
     """Rewrite the results block of the README in place (atomically); False if no markers."""
     text = Path(path).read_text(encoding="utf-8")
-    if README_START not in text or README_END not in text:
+    if not has_block(text):
         return False
-    head, rest = text.split(README_START, 1)
-    tail = rest.split(README_END, 1)[1]
-    write_text_atomic(path, head + readme_block(real) + tail)
+    write_text_atomic(path, with_block(text, real))
     return True
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is: it unwinds like Ctrl-C, so the writers remove their
+    temporary files (a KeyboardInterrupt, so nothing on the way mistakes it for an error)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.harness", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write (default: %(default)s)")
+    parser.add_argument("--out", default=str(DEFAULT_OUT),
+                        help="where to write RESULTS.md; '-' writes no file, the report goes to stdout only "
+                             "(default: %(default)s)")
     parser.add_argument("--no-readme", action="store_true", help="do not refresh the README's results block")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr")
     args = parser.parse_args(argv)
-    real, null = run()
-    text = report(real, null, hidden=run_hidden(), band=run_band(), sanity=run_sanity())
-    write_text_atomic(args.out, text)
-    if not args.no_readme and update_readme(real):
-        print(f"refreshed the results block of {README}", file=sys.stderr)
-    print(text)
-    print(f"wrote {args.out}", file=sys.stderr)
+    prog = parser.prog
+    to_file = args.out != "-"
+    readme = Path(README)
+    previous = signal.signal(signal.SIGTERM, _terminate) if hasattr(signal, "SIGTERM") else None
+    progress = Progress(sys.stderr, enabled=not args.quiet)
+    try:
+        # Check every target before computing anything: a read-only README or an unwritable folder
+        # stops the run now, with nothing written.
+        targets = {}
+        if to_file:
+            targets[args.out] = check_writable(args.out)
+        readme_text = None
+        if to_file and not args.no_readme:
+            readme_text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+            if has_block(readme_text):
+                targets[str(readme)] = check_writable(readme)
+            else:
+                readme_text = None
+        real, null = run(progress)
+        text = report(real, null, hidden=run_hidden(progress), band=run_band(progress), sanity=run_sanity(progress))
+        progress.close()
+        files = {args.out: text} if to_file else {}
+        if readme_text is not None:
+            files[str(readme)] = with_block(readme_text, real)
+        write_files(files)  # both or neither
+    except (NotWritable, OSError) as err:
+        progress.close()
+        print(f"{prog}: error: {err} (nothing was written)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as err:
+        progress.close()
+        print(f"{prog}: interrupted (nothing was written)", file=sys.stderr)
+        return 143 if isinstance(err, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    try:
+        print(text)
+        sys.stdout.flush()
+    except (AttributeError, OSError, ValueError) as err:  # stdout closed or full
+        print(f"{prog}: error: cannot write the report to stdout: {getattr(err, 'strerror', None) or err}",
+              file=sys.stderr)
+        return 1
+    if readme_text is not None:
+        print(f"refreshed the results block of {readme}", file=sys.stderr)
+    if to_file:
+        print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 

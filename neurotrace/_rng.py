@@ -31,3 +31,27 @@ def make_rng(*parts) -> np.random.Generator:
     pads with zeros, so without the length ``("data", 0)`` and ``("data",)`` would collide.
     """
     return np.random.default_rng(np.random.SeedSequence([SALT, len(parts), *map(_code, parts)]))
+
+
+def as_generator(rng, *default) -> np.random.Generator:
+    """``rng`` as a ``numpy.random.Generator``: what ``numpy.random.default_rng`` accepts.
+
+    ``None`` gives the fixed stream ``make_rng(*default)``; a ``Generator`` is used as is (its
+    state advances); an integer seed, a ``SeedSequence``, a ``BitGenerator`` (or, on numpy
+    versions whose ``default_rng`` takes one, a ``RandomState``) seeds a new generator.
+    Anything else raises ``TypeError``; a negative seed raises ``ValueError``.
+    """
+    if rng is None:
+        return make_rng(*default)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    expected = ("rng must be a numpy.random.Generator, an integer seed >= 0, a SeedSequence, a BitGenerator "
+                "or None")
+    if isinstance(rng, (bool, np.bool_, float, complex, str, bytes)):
+        raise TypeError(f"{expected} (got {type(rng).__name__} {rng!r:.40})")
+    try:
+        return np.random.default_rng(rng)
+    except ValueError as err:  # e.g. a negative seed
+        raise ValueError(f"{expected} (got {rng!r:.40}: {err})") from None
+    except TypeError:
+        raise TypeError(f"{expected} (got {type(rng).__name__})") from None

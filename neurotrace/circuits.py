@@ -389,7 +389,8 @@ class Regime:
         return next(iter(self.fools), None)
 
     def __call__(self, strength: float = 1.0, seed: int = 0) -> Circuit:
-        circuit = self.build(strength=strength, seed=seed)
+        # The documented range (0 to _checks.MAX_STRENGTH), where every regime is computed correctly.
+        circuit = self.build(strength=check_strength(strength), seed=check_seed(seed))
         return replace(circuit, description=self.description, fools=tuple(self.fools))
 
 
@@ -455,6 +456,6 @@ CIRCUITS = {r.name: r for r in (
 
 
 def make_circuit(name: str, *, strength: float = 1.0, seed: int = 0) -> Circuit:
-    """Build the circuit ``name`` at decoy ``strength`` (>= 0) with per-seed weights."""
+    """Build the circuit ``name`` at decoy ``strength`` (0 to ``MAX_STRENGTH`` = 100) with per-seed weights."""
     check_choice(name, CIRCUITS, "circuit")
     return CIRCUITS[name](strength=check_strength(strength), seed=check_seed(seed))

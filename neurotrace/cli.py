@@ -12,7 +12,11 @@ shows exactly the per-seed numbers behind ``table``. Features whose scores tie (
 group, never in an order that would read as a ranking. A method that falls below
 ``claims.FOOLED_BELOW`` is printed with the reason ``claims.explain`` gives. Bad input -- from a flag or from a
 ``NEUROTRACE_*`` variable -- is one line on stderr and exit status 2, in the wording of
-``neurotrace._checks``.
+``neurotrace._checks``. Nothing else prints a traceback either: a failing plug-in, output that
+cannot be written (a closed or full stdout) and Ctrl-C are one line (or none) and a documented
+exit status (``EXIT``); ``--debug`` or ``NEUROTRACE_DEBUG=1`` prints a failure's traceback.
+A long run shows its progress on stderr when stderr is a terminal (``Progress``; ``--quiet``).
+Plug-ins load only for the commands that use methods (``NEEDS_METHODS``).
 """
 
 from __future__ import annotations
@@ -23,19 +27,49 @@ import json
 import os
 import sys
 import textwrap
+import time
+import traceback
 
 import numpy as np
 
 import neurotrace as nt
 
-from . import claims
-from ._checks import MAX_SAMPLES, check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
+from ._checks import (
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_STRENGTH,
+    check_choice,
+    check_labels,
+    check_samples,
+    check_seed,
+    check_seeds,
+    check_strength,
+    show,
+)
 from .evaluate import LEVELS, run_seed
 from .hidden import HIDDEN_TRUTHS
-from .plugins import load_plugins, split_plugin_args
+from .methods import PluginError
+from .plugins import ENV_VAR as PLUGINS_VAR
+from .plugins import import_plugin, load_plugins, split_plugin_args
 from .scoring import tie_groups
 
+
+class _LazyClaims:
+    """``neurotrace.claims``, imported on first use: ``--version``, ``--help`` and bad input stay fast."""
+
+    def __getattr__(self, name):
+        from . import claims as module
+
+        return getattr(module, name)
+
+
+claims = _LazyClaims()
+
 GLOSS = "(1.0 = circuit fully recovered, 0.5 = chance)"
+# Exit statuses (also in --help).
+EXIT = {"ok": 0, "failure": 1, "usage": 2, "interrupted": 130}
+NEEDS_METHODS = ("attribute", "compare", "table")  # the commands that load plug-ins
+DEBUG_FLAG, DEBUG_VAR = "--debug", "NEUROTRACE_DEBUG"
 ENV_PREFIX = "NEUROTRACE_"
 WIDTH = 100  # wrap the ranked feature list here, so a long list stays readable in class
 TIE_LEGEND = "[ ] = a tie: equal scores, in no order; AUROC counts a tied pair as one half"
@@ -50,6 +84,23 @@ class _Parser(argparse.ArgumentParser):
     # argparse prints the usage and exits from deep inside parse_args; we want one line.
     def error(self, message):
         raise UsageError(f"{self.prog}: error: {message}")
+
+    # argparse swallows a failed write of --help or --version (a full disk, a closed stdout)
+    # and exits 0; report it instead.
+    def _print_message(self, message, file=None):
+        if not message:
+            return
+        file = file or sys.stderr
+        if file is None:
+            raise OutputError("standard output is closed")
+        try:
+            file.write(_encodable(message, file))
+            file.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as err:
+            _silence_stdout()
+            raise OutputError(getattr(err, "strerror", None) or str(err)) from None
 
 
 # --- options: flag, then NEUROTRACE_<NAME>, then the library's default ---------------------
@@ -73,10 +124,12 @@ HELP = {
     "method": "attribution method: {methods}",
     "circuit": "compiled circuit (regime): {circuits}",
     "samples": f"samples drawn from the circuit, 2 to {MAX_SAMPLES:,} (default {{default}})",
-    "seed": "which seed's circuit weights, data and method draws (default {default})",
+    "seed": f"which seed's circuit weights, data and method draws: an integer from 0 to {MAX_SEED:,} "
+            "(default {default})",
     "seeds": "number of seeds to average over, 0..K-1 (default {default})",
     "labels": "real, or scrambled for the shuffled-ground-truth null (default {default})",
-    "strength": "decoy strength >= 0: 0 = control, 1 = tuned point (default {default:g})",
+    "strength": f"decoy strength from 0 to {MAX_STRENGTH:g}: 0 = control, 1 = tuned point "
+                "(default {default:g})",
     "level": "input (features) or hidden (units: the neuron-level table) (default {default})",
     "truth": "with --level hidden, the units to recover: task (the task circuit: units that read a causal "
              "feature) or effect (units whose patch alone moves the output) (default task)",
@@ -90,20 +143,25 @@ def _env_name(name: str) -> str:
 def resolve(args, name: str, *, required: bool = False):
     """The checked value of option ``name``: its flag, else its variable, else the default.
 
-    An empty variable counts as unset. A bad value raises ``ValueError``; when it came from
-    the environment the message starts with ``NEUROTRACE_<NAME>='value':``.
+    An empty variable counts as unset. A bad value raises ``ValueError`` naming where it came
+    from: ``argument --name:`` for a flag (argparse's wording), ``NEUROTRACE_<NAME>='value':``
+    for a variable.
     """
     _, check, default, has_env = OPTIONS[name]
     flag = getattr(args, name)
     if flag is not None:
-        return check(flag)
+        try:
+            return check(flag)
+        except ValueError as err:
+            raise ValueError(f"argument --{name}: {err}") from None
     var = _env_name(name)
     raw = os.environ.get(var, "") if has_env else ""
     if raw.strip():
         try:
             return check(raw)
         except ValueError as err:
-            raise ValueError(f"{var}={raw!r}: {err}") from None
+            shown = show(raw)
+            raise ValueError((f"{var}={shown}" if shown.startswith("'") else f"{var} ({shown})") + f": {err}") from None
     if required:
         choices = nt.METHODS if name == "method" else nt.CIRCUITS
         raise UsageError(
@@ -124,6 +182,8 @@ def _add_options(parser, names, required=()):
             text += f" [env {_env_name(name)}]"
         parser.add_argument(f"--{name}", metavar=metavar, help=text)
     parser.add_argument("--json", action="store_true", help="machine-readable output with the same content")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress line (shown on stderr only when it is a terminal, for runs over a second)")
 
 
 # --- colour: only on a terminal, never with NO_COLOR ----------------------------------------
@@ -135,11 +195,80 @@ class Paint:
     CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32"}
 
     def __init__(self, stream):
-        self.on = (stream.isatty() and not os.environ.get("NO_COLOR")
+        self.on = (_isatty(stream) and not os.environ.get("NO_COLOR")
                    and os.environ.get("TERM") != "dumb")
 
     def __call__(self, text: str, style: str) -> str:
         return f"\033[{self.CODES[style]}m{text}\033[0m" if self.on else text
+
+
+def _isatty(stream) -> bool:
+    """True for an open terminal; False for None (a closed descriptor), a file, a closed stream."""
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+# --- progress: on stderr, only on a terminal, only for runs longer than DELAY seconds ----------
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class Progress:
+    """``progress(done, total)`` for ``evaluate``/``run_seed``: one line on ``stream``, rewritten in place.
+
+    Silent unless ``stream`` is a terminal and ``enabled`` (``--quiet`` turns it off), and until
+    the run has taken ``DELAY`` seconds: a quick command prints nothing. ``close()`` erases the
+    line, so the output that follows starts on a clean line.
+    """
+
+    DELAY = 1.0  # seconds before the first line
+    EVERY = 0.2  # seconds between redraws
+
+    def __init__(self, stream, *, enabled: bool = True, label: str = "", clock=time.monotonic):
+        self.stream, self.label, self.clock = stream, label, clock
+        self.on = enabled and _isatty(stream)
+        self.start, self.last, self.width = clock(), None, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.on:
+            return
+        now = self.clock()
+        elapsed = now - self.start
+        if elapsed < self.DELAY or (self.last is not None and now - self.last < self.EVERY and done < total):
+            return
+        self.last = now
+        line = f"{self.label}{done:,}/{total:,} ({100 * done / max(total, 1):.0f}%) in {_duration(elapsed)}"
+        if 0 < done < total:
+            line += f", about {_duration(elapsed * (total - done) / done)} left"
+        self._draw(line)
+
+    def _draw(self, line: str) -> None:
+        try:
+            self.stream.write("\r" + line + " " * max(0, self.width - len(line)))
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.on = False
+            return
+        self.width = len(line)
+
+    def close(self) -> None:
+        """Erase the line, if one was drawn."""
+        if self.on and self.width:
+            try:
+                self.stream.write("\r" + " " * self.width + "\r")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+        self.width = 0
 
 
 # --- printing helpers -------------------------------------------------------------------------
@@ -243,7 +372,7 @@ def _masks(name):
     return _names_of(c.causal), _names_of(c.decoy)
 
 
-def cmd_circuits(args, paint):
+def cmd_circuits(args, paint, progress=None):
     rows = []
     for name, regime in nt.CIRCUITS.items():  # the registry: description, fools, complete
         causal, decoys = _masks(name)
@@ -279,13 +408,13 @@ def cmd_circuits(args, paint):
     return "\n".join(lines[:-1])
 
 
-def cmd_attribute(args, paint):
+def cmd_attribute(args, paint, progress=None):
     method = resolve(args, "method", required=True)
     name = resolve(args, "circuit", required=True)
     samples, seed = resolve(args, "samples"), resolve(args, "seed")
     labels, strength = resolve(args, "labels"), resolve(args, "strength")
     circuit, scores, truth = run_seed(name, method, seed=seed, samples=samples, labels=labels,
-                                      strength=strength)
+                                      strength=strength, progress=progress)
     scores = scores[0]
     score = nt.auroc(scores, truth)
     groups = tie_groups(scores)  # best first; a group of several is a tie, in no order
@@ -333,12 +462,12 @@ def cmd_attribute(args, paint):
     return "\n".join(lines)
 
 
-def cmd_compare(args, paint):
+def cmd_compare(args, paint, progress=None):
     name = resolve(args, "circuit", required=True)
     samples, seed = resolve(args, "samples"), resolve(args, "seed")
     labels, strength = resolve(args, "labels"), resolve(args, "strength")
     circuit, scores, truth = run_seed(name, None, seed=seed, samples=samples, labels=labels,
-                                      strength=strength)
+                                      strength=strength, progress=progress)
     methods = tuple(nt.METHODS)
     aurocs = nt.auroc_rows(scores, np.broadcast_to(truth, scores.shape))
     top_k = int(truth.sum())  # AUROC 1.0 exactly when the top k are the k ground-truth features
@@ -388,14 +517,15 @@ def cmd_compare(args, paint):
     return "\n".join(lines)
 
 
-def cmd_table(args, paint):
+def cmd_table(args, paint, progress=None):
     seeds, samples = resolve(args, "seeds"), resolve(args, "samples")
     labels, strength, level = resolve(args, "labels"), resolve(args, "strength"), resolve(args, "level")
     truth = resolve(args, "truth")
     if truth is not None and level != "hidden":
         raise UsageError(f"{args.prog}: error: --truth {truth} applies to --level hidden only "
                          "(the input level's truth is the causal features)")
-    res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength, level=level, truth=truth)
+    res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength, level=level, truth=truth,
+                      progress=progress)
     if args.json:
         return json.dumps(res.to_dict(), indent=2)
     against = {"task": "the task circuit (units that read a causal feature, with a non-zero output weight)",
@@ -448,7 +578,7 @@ COMMANDS = {
                "neurotrace table --strength 0.5 --json"]),
 }
 
-MAIN_EPILOG = """\
+MAIN_EPILOG = f"""\
 examples:
   neurotrace circuits
   neurotrace attribute --method gradient --circuit suppressor   # fooled: AUROC 0.7500
@@ -459,9 +589,15 @@ examples:
 environment (a flag overrides its variable; an empty variable counts as unset):
   NEUROTRACE_METHOD  NEUROTRACE_CIRCUIT  NEUROTRACE_LABELS
   NEUROTRACE_SAMPLES NEUROTRACE_SEED     NEUROTRACE_STRENGTH
+  {PLUGINS_VAR} plug-ins to import, comma-separated, like --plugin (only for
+                     {", ".join(NEEDS_METHODS)}: the commands that use methods)
+  {DEBUG_VAR}   1 = print a failure's traceback, like --debug
   colour only on a terminal; NO_COLOR=1 turns it off
+  progress on stderr, only when it is a terminal, for runs over a second; --quiet turns it off
 
-exit status: 0 success, 2 bad input (one line on stderr)
+exit status: {EXIT["ok"]} success, {EXIT["usage"]} bad input (one line on stderr naming the option or variable),
+  {EXIT["failure"]} failure (a plug-in raised, the output could not be written, out of memory: one line),
+  {EXIT["interrupted"]} interrupted (Ctrl-C)
 """
 
 
@@ -474,11 +610,14 @@ def build_parser() -> _Parser:
                      formatter_class=_formatter,
                      description="Score attribution methods on compiled circuits whose true circuit is known.")
     parser.add_argument("--version", action="version", version=f"neurotrace {nt.__version__}")
-    # Never parsed here (main strips it first, see neurotrace.plugins); listed for --help.
+    # Never parsed here (main strips them first, see neurotrace.plugins); listed for --help.
     parser.add_argument("--plugin", metavar="MODULE", action="append",
                         help="import MODULE or a .py file first, so the methods it registers can be used; "
-                             "repeatable [env NEUROTRACE_PLUGINS, comma-separated; installed packages' "
-                             "entry points in group neurotrace.methods load too]")
+                             f"repeatable [env {PLUGINS_VAR}, comma-separated; installed packages' "
+                             "entry points in group neurotrace.methods load too; only for "
+                             f"{', '.join(NEEDS_METHODS)}]")
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help=f"on a failure (e.g. a plug-in that raises), print its traceback [env {DEBUG_VAR}=1]")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for name, (fn, summary, options, required, examples) in COMMANDS.items():
         p = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False,
@@ -493,6 +632,16 @@ def _value_flags() -> set[str]:
     return {f"--{n}" for _, _, options, _, _ in COMMANDS.values() for n in options}
 
 
+def _command(argv: list[str]) -> str | None:
+    """The command word: the first argument that is not an option (``None`` if there is none)."""
+    for tok in argv:
+        if tok == "--":
+            return None
+        if not tok.startswith("-"):
+            return tok
+    return None
+
+
 def _normalise(argv: list[str]) -> list[str]:
     """Glue ``--strength -inf`` into ``--strength=-inf``: argparse takes ``-inf`` for a flag.
 
@@ -503,13 +652,13 @@ def _normalise(argv: list[str]) -> list[str]:
     while i < len(argv):
         tok = argv[i]
         if tok in flags and i + 1 < len(argv) and argv[i + 1].startswith("-") \
-                and argv[i + 1].split("=")[0] not in flags | {"--json", "--help", "-h", "--version"}:
+                and argv[i + 1].split("=")[0] not in flags | {"--json", "--help", "-h", "--version", "--quiet", "-q"}:
             out.append(f"{tok}={argv[i + 1]}")
             i += 2
             continue
         out.append(tok)
         i += 1
-    command = next((t for t in out if not t.startswith("-")), None)
+    command = _command(out)
     if command is None and not {"-h", "--help", "--version"} & set(out):
         raise UsageError(f"neurotrace: error: missing command (valid choices: {', '.join(COMMANDS)}); "
                          "see neurotrace --help")
@@ -521,27 +670,163 @@ def _normalise(argv: list[str]) -> list[str]:
     return out
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``neurotrace`` console script and ``python -m neurotrace``."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    prog = "neurotrace"
+def _split_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """Remove every ``--debug`` (before a bare ``--``); True if there was one."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    head = [a for a in argv[:end] if a != DEBUG_FLAG]
+    return head + argv[end:], len(head) < end
+
+
+def _env_on(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+# --- output: nothing is lost silently, nothing prints a traceback ------------------------------
+
+
+class OutputError(Exception):
+    """stdout cannot take the output: closed, full, or another write error."""
+
+
+# Plain stand-ins for the few non-ASCII characters the output uses, for a stdout that cannot
+# encode them (PYTHONIOENCODING=ascii, a C locale): the output is the same, spelled in ASCII.
+ASCII = str.maketrans({"±": "+/-", "×": "x", "—": "--", "–": "-", "−": "-", "…": "...", "≥": ">=", "≤": "<=",
+                       "≈": "~", "φ": "phi", "·": ".", "’": "'", "‘": "'", "“": '"', "”": '"', "→": "->"})
+
+
+def _encodable(text: str, stream) -> str:
+    """``text`` as ``stream`` can encode it: ASCII stand-ins, then backslash escapes for the rest."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        plugin_modules, argv = split_plugin_args(argv)
-        load_plugins(plugin_modules)  # first, so --method and --help see plug-in methods
-        args = build_parser().parse_args(_normalise(argv))
-        prog = args.prog
-        text = args.run(args, Paint(sys.stdout))
-        print(text)
-        sys.stdout.flush()
-    except UsageError as err:
-        print(" ".join(str(err).split()), file=sys.stderr)
-        return 2
-    except ValueError as err:  # the library's input checks: already one line, naming the value
-        print(f"{prog}: error: " + " ".join(str(err).split()), file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # e.g. `neurotrace table | head -3`
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        text = text.translate(ASCII)
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: let the stream decide
+        return text
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's final flush of stdout cannot fail again."""
+    try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+def _write(text: str) -> None:
+    """Print ``text`` and flush; ``OutputError`` if stdout is closed or the write fails."""
+    out = sys.stdout
+    if out is None:
+        raise OutputError("standard output is closed")
+    try:
+        out.write(_encodable(text + "\n", out))
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as err:  # ValueError: a closed file object
+        _silence_stdout()
+        raise OutputError(getattr(err, "strerror", None) or str(err)) from None
+
+
+def _error(line: str, exc: BaseException | None = None) -> None:
+    """One line on stderr (and ``exc``'s traceback before it, if given); silent if stderr is closed."""
+    err = sys.stderr
+    if err is None:
+        return
+    try:
+        if exc is not None:
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=err)
+        err.write(" ".join(line.split()) + "\n")
+        err.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _flush_stdout() -> bool:
+    """Flush stdout after argparse printed --help or --version; False if that failed."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return True
+    except (OSError, ValueError):
+        _silence_stdout()
+        return False
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``neurotrace`` console script and ``python -m neurotrace``.
+
+    Returns the exit status (``EXIT``): 0, 2 for bad input, 1 for a failure, 130 on Ctrl-C.
+    Every failure is one line on stderr; ``--debug`` / ``NEUROTRACE_DEBUG=1`` adds the traceback.
+    """
+    prog, progress, debug = "neurotrace", None, False
+    try:
+        debug = _env_on(DEBUG_VAR)
+        argv, flagged = _split_debug(list(sys.argv[1:] if argv is None else argv))
+        debug = debug or flagged
+        plugin_modules, argv = split_plugin_args(argv)
+        argv = _normalise(argv)
+        if _command(argv) in NEEDS_METHODS:  # --version, --help and circuits import no plug-in
+            _load_plugins(plugin_modules)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # --help, --version: argparse printed and exits
+            if not _flush_stdout():
+                _error("neurotrace: error: cannot write the output")
+                return EXIT["failure"]
+            return done.code if isinstance(done.code, int) else EXIT["ok"]
+        prog = args.prog
+        progress = Progress(sys.stderr, enabled=not args.quiet, label=f"{prog}: ")
+        text = args.run(args, Paint(sys.stdout), progress)
+        progress.close()
+        _write(text)
+    except UsageError as err:
+        _error(str(err))
+        return EXIT["usage"]
+    except PluginError as err:
+        _close(progress)
+        _error(f"{prog}: error: {err}" + ("" if debug else f" ({DEBUG_FLAG} shows the traceback)"),
+               err if debug else None)
+        return EXIT["failure"]
+    except ValueError as err:  # the library's input checks: already one line, naming the value
+        _close(progress)
+        _error(f"{prog}: error: {err}")
+        return EXIT["usage"]
+    except OutputError as err:
+        _error(f"{prog}: error: cannot write the output: {err}")
+        return EXIT["failure"]
+    except BrokenPipeError:  # e.g. `neurotrace table | head -3`: the reader has gone, say nothing
+        _silence_stdout()
+        return EXIT["failure"]
+    except MemoryError as err:
+        _close(progress)
+        _error(f"{prog}: error: out of memory; use fewer --samples or --seeds", err if debug else None)
+        return EXIT["failure"]
     except KeyboardInterrupt:
-        return 130
-    return 0
+        _close(progress)
+        return EXIT["interrupted"]
+    except Exception as err:  # a bug: still one line, and the traceback on request
+        _close(progress)
+        _error(f"{prog}: internal error: {type(err).__name__}: {err}"
+               + ("" if debug else f" ({DEBUG_FLAG} shows the traceback)"), err if debug else None)
+        return EXIT["failure"]
+    return EXIT["ok"]
+
+
+def _load_plugins(modules) -> None:
+    """``--plugin`` modules (errors name the flag), then ``NEUROTRACE_PLUGINS``, then entry points."""
+    for spec in modules:
+        try:
+            import_plugin(spec)
+        except ValueError as err:
+            raise ValueError(f"argument --plugin: {err}") from err
+        except PluginError as err:
+            raise PluginError(f"argument --plugin: {err}") from err.__cause__
+    load_plugins()
+
+
+def _close(progress) -> None:
+    if progress is not None:
+        progress.close()

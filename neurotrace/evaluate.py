@@ -26,7 +26,26 @@ def _names(given, registry, what):
         return tuple(registry)
     if isinstance(given, str):
         given = (given,)
-    return tuple(check_choice(g, registry, what) for g in given)
+    try:
+        given = tuple(given)
+    except TypeError:
+        raise TypeError(f"{what}s must be a name or a list of names, or None for all (got {type(given).__name__})"
+                        ) from None
+    if not given:
+        raise ValueError(f"{what}s must name at least one {what}, or be None for all (got an empty list); "
+                         f"valid choices: {', '.join(registry)}")
+    names = tuple(check_choice(g, registry, what) for g in given)
+    if len(set(names)) != len(names):
+        repeated = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"{what}s must not repeat a name (got {repeated!r} twice)")
+    return names
+
+
+def _check_progress(progress):
+    """``progress`` must be ``None`` or a callable ``progress(done, total)``."""
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable progress(done, total) or None (got {type(progress).__name__})")
+    return progress
 
 
 LEVELS = ("input", "hidden")
@@ -53,11 +72,20 @@ def truth_mask(circuit, truth: str = "causal") -> np.ndarray:
     return circuit.causal if truth == "causal" else hidden_truth(circuit, truth)
 
 
-def _run(circuit, methods, samples, seed, labels, level="input", truth="causal"):
-    """Importances ``(n_methods, n_units)`` and the mask to score them against."""
+def _run(circuit, methods, samples, seed, labels, level="input", truth="causal", tick=None):
+    """Importances ``(n_methods, n_units)`` and the mask to score them against.
+
+    The data are read-only: every method sees the same ``X``, and none can change it for the
+    next. ``tick()`` is called after each method.
+    """
     _, attribute_fn = _level(level)
     X = circuit.sample(samples, make_rng("data", seed))
-    scores = np.stack([attribute_fn(m, circuit, X, rng=make_rng("method", m, seed)) for m in methods])
+    X.flags.writeable = False
+    scores = np.empty((len(methods), circuit.n_hidden if level == "hidden" else circuit.n_features))
+    for k, m in enumerate(methods):
+        scores[k] = attribute_fn(m, circuit, X, rng=make_rng("method", m, seed))
+        if tick is not None:
+            tick()
     mask = truth_mask(circuit, truth)
     if labels != "real":
         mask = scramble(mask, make_rng("labels", seed))
@@ -65,20 +93,37 @@ def _run(circuit, methods, samples, seed, labels, level="input", truth="causal")
 
 
 def run_seed(circuit: str, methods=None, *, seed: int = 0, samples: int = 512, labels: str = "real",
-             strength: float = 1.0):
+             strength: float = 1.0, progress=None):
     """What :func:`evaluate` computes for one circuit at one seed, with the same streams.
 
     Returns ``(Circuit, importances (n_methods, n_features), mask (n_features,))``; the mask is
     the one scored against (``circuit.causal``, or its scrambled copy). ``evaluate(...).importances
     [:, j, seed]`` equals these importances, so the command line can show one seed of the table.
+    ``progress(done, total)``, if given, is called after each method.
     """
     check_choice(circuit, CIRCUITS, "circuit")
     methods = _names(methods, METHODS, "method")
     seed, samples = check_seed(seed), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
+    progress = _check_progress(progress)
     built = make_circuit(circuit, strength=strength, seed=seed)
-    scores, mask = _run(built, methods, samples, seed, labels)
+    scores, mask = _run(built, methods, samples, seed, labels, tick=_counter(progress, len(methods)))
     return built, scores, mask
+
+
+def _counter(progress, total: int):
+    """A ``tick()`` that reports ``progress(done, total)``; ``None`` when there is no progress."""
+    if progress is None:
+        return None
+    done = 0
+    progress(0, total)
+
+    def tick():
+        nonlocal done
+        done += 1
+        progress(done, total)
+
+    return tick
 
 
 @dataclass(frozen=True)
@@ -153,7 +198,8 @@ class Results:
 
 
 def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512,
-             labels: str = "real", strength: float = 1.0, level: str = "input", truth: str | None = None) -> Results:
+             labels: str = "real", strength: float = 1.0, level: str = "input", truth: str | None = None,
+             progress=None) -> Results:
     """Score ``methods`` (default: all registered) on ``circuits`` (default: all) over seeds.
 
     ``labels="scrambled"`` scores against a shuffled ground-truth mask per seed: the null,
@@ -162,6 +208,10 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     (default: the task circuit, ``Circuit.hidden_causal``) or ``"effect"`` (units whose patch
     alone changes the output); see :mod:`neurotrace.hidden`. Circuits differ in width, so
     hidden ``importances`` are padded with NaN to the widest.
+
+    ``progress``: an optional callable ``progress(done, total)``, called with ``done = 0`` first
+    and then after each method's run on one seed of one circuit (``total = methods x circuits x
+    seeds``): a progress bar for a long table. Every method sees read-only data.
     """
     registry, _ = _level(level)
     truth = _truth(level, truth)
@@ -169,9 +219,10 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     circuits = _names(circuits, CIRCUITS, "circuit")
     seeds, samples = check_seeds(seeds), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
+    tick = _counter(_check_progress(progress), len(methods) * len(circuits) * seeds)
     blocks = []
     for name in circuits:
-        runs = [_run(make_circuit(name, strength=strength, seed=s), methods, samples, s, labels, level, truth)
+        runs = [_run(make_circuit(name, strength=strength, seed=s), methods, samples, s, labels, level, truth, tick)
                 for s in range(seeds)]
         imp = np.stack([r[0] for r in runs], axis=1)  # (methods, seeds, units)
         masks = np.broadcast_to(np.stack([r[1] for r in runs]), imp.shape)
@@ -214,14 +265,27 @@ class Sweep:
 
 
 def sweep(circuit: str, strengths, *, methods=None, seeds: int = 16, samples: int = 512,
-          labels: str = "real") -> Sweep:
-    """AUROC of ``methods`` on regime ``circuit`` at each decoy strength in ``strengths``."""
+          labels: str = "real", progress=None) -> Sweep:
+    """AUROC of ``methods`` on regime ``circuit`` at each decoy strength in ``strengths``.
+
+    ``progress(done, total)``, if given, is called as in :func:`evaluate`, over the whole grid.
+    """
     check_choice(circuit, CIRCUITS, "circuit")
     methods = _names(methods, METHODS, "method")
     seeds, samples, labels = check_seeds(seeds), check_samples(samples), check_labels(labels)
-    grid = np.array([check_strength(s) for s in np.atleast_1d(strengths)], dtype=float)
+    progress = _check_progress(progress)
+    if isinstance(strengths, str) or np.ndim(strengths) > 1:
+        raise ValueError(f"strengths must be a number or a list of numbers (got {type(strengths).__name__} "
+                         f"of shape {np.shape(strengths)})")
+    grid = np.array([check_strength(s) for s in np.atleast_1d(np.asarray(strengths, dtype=object))], dtype=float)
+    if not len(grid):
+        raise ValueError("strengths must hold at least one strength (got an empty list)")
     out = np.empty((len(methods), len(grid), seeds))
+    per = len(methods) * seeds
     for k, strength in enumerate(grid):
-        res = evaluate(methods, circuit, seeds=seeds, samples=samples, labels=labels, strength=strength)
+        inner = None if progress is None else (
+            lambda done, _total, k=k: (done or not k) and progress(k * per + done, len(grid) * per))
+        res = evaluate(methods, circuit, seeds=seeds, samples=samples, labels=labels, strength=strength,
+                       progress=inner)
         out[:, k] = res.auroc[:, 0]
     return Sweep(circuit, methods, grid, out, seeds, samples)

@@ -28,8 +28,19 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_choice
-from ._rng import make_rng
-from .methods import CORRUPTIONS, Method, abs_correlation, derangements, mean_abs
+from ._rng import as_generator
+from .methods import (
+    CORRUPTIONS,
+    Method,
+    abs_correlation,
+    call_method,
+    check_circuit,
+    check_data,
+    check_options,
+    check_scores,
+    derangements,
+    mean_abs,
+)
 
 HIDDEN_TRUTHS = ("task", "effect")
 
@@ -136,13 +147,22 @@ HIDDEN_METHODS = {
 
 
 def attribute_hidden(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
-    """Importances ``(n_hidden,)`` of a hidden-unit ``method`` at samples ``X (n, n_features)``."""
+    """Importances ``(n_hidden,)`` of a hidden-unit ``method`` at samples ``X (n, n_features)``.
+
+    The same checks as :func:`neurotrace.attribute`: ``X`` finite with at least 2 rows, ``rng``
+    anything ``numpy.random.default_rng`` accepts, an unknown option a ``ValueError``, and the
+    result ``(n_hidden,)`` real, finite and non-negative.
+    """
     check_choice(method, HIDDEN_METHODS, "hidden-unit method")
-    X = circuit._check_X(X)
-    H = circuit.hidden(X)
-    rng = make_rng("attribute_hidden", method, 0) if rng is None else rng
-    scores = np.asarray(HIDDEN_METHODS[method].fn(circuit, H, H @ circuit.v, rng, **options), dtype=float)
-    if scores.shape != (circuit.n_hidden,):
-        raise ValueError(f"hidden-unit method {method!r} returned shape {scores.shape}; "
-                         f"expected ({circuit.n_hidden},)")
-    return scores
+    entry = HIDDEN_METHODS[method]
+    check_circuit(circuit)
+    X = check_data(circuit, X, min_rows=2)
+    check_options(entry, options, "hidden-unit method")
+    rng = as_generator(rng, "attribute_hidden", method, 0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        H = circuit.hidden(X)
+    H.flags.writeable = False
+    y = H @ circuit.v
+    y.flags.writeable = False
+    out = call_method(entry, "hidden-unit method", circuit, H, y, rng, **options)
+    return check_scores(out, method, circuit, X, circuit.n_hidden, what="hidden-unit method")

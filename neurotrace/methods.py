@@ -16,14 +16,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice
-from ._rng import make_rng
+from ._checks import _count, check_choice, check_memory
+from ._rng import as_generator
 
 # Largest intermediate array (in float64 elements) a method builds at once: 32K = 256 KB.
 # Small on purpose: a chunk's temporaries stay in cache and are recycled by malloc, while
 # multi-MB ones are fresh pages from the OS on every call (python -m benchmarks: 1<<22 made
 # IG 3x and gradient 10x slower at 65536 samples; IG peaked at 140 MB instead of 30 MB).
 CHUNK_ELEMENTS = 1 << 15
+
+
+# A chunk holds at least one sample, so a method whose one sample needs more than CHUNK_ELEMENTS
+# (IG's steps, SmoothGrad's copies) allocates per_sample elements at once, times the few
+# temporaries numpy makes of it: checked against the memory available before it starts.
+TEMPORARIES = 4
+
+
+def _check_chunk(per_sample: int, what: str, advice: str) -> None:
+    """Refuse a call whose one-sample chunk cannot fit in memory (see ``TEMPORARIES``)."""
+    if per_sample > CHUNK_ELEMENTS:
+        check_memory(8.0 * TEMPORARIES * min(per_sample, 10**30), what, advice)
 
 
 def _chunks(n: int, per_sample: int):
@@ -92,12 +104,14 @@ def smoothgrad(circuit, X, rng=None, *, noise: float = 0.15, copies: int = 16) -
     ``X``: the noise is relative to each feature's spread (Smilkov et al. 2017 suggest 10-20%
     of the input range), so a constant feature gets none. ``copies`` noisy copies per sample.
     """
-    if not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0 (got {noise!r})")
+    if isinstance(noise, bool) or not (isinstance(noise, (int, float, np.integer, np.floating))
+                                       and np.isfinite(float(noise)) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0 (got {noise!r:.40})")
     if not isinstance(copies, (int, np.integer)) or isinstance(copies, bool) or copies < 1:
-        raise ValueError(f"copies must be a positive integer (got {copies!r})")
-    if rng is None:
-        rng = make_rng("smoothgrad", 0)
+        raise ValueError(f"copies must be a positive integer (got {copies!r:.40})")
+    _check_chunk(copies * (circuit.n_hidden + 2 * circuit.n_features), f"smoothgrad with copies={_count(copies)}",
+                 "use fewer copies")
+    rng = as_generator(rng, "smoothgrad", 0)
     scale = noise * X.std(axis=0)
     out = np.zeros(circuit.n_features)
     for sl in _chunks(len(X), copies * (circuit.n_hidden + 2 * circuit.n_features)):
@@ -120,7 +134,14 @@ def ig_nodes(steps: int, rule: str = "gausslegendre"):
     """
     check_choice(rule, IG_RULES, "quadrature rule")
     if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2 (got {steps!r})")
+        raise ValueError(f"steps must be an integer >= 2 (got {steps!r:.40})")
+    # leggauss solves a (steps x steps) eigenproblem: steps^2 floats, a few copies of them; the
+    # Riemann rules hold a few arrays of steps floats.
+    size = float(min(steps, 10**30)) ** (2 if rule == "gausslegendre" else 1)
+    if size > CHUNK_ELEMENTS:
+        check_memory(8.0 * TEMPORARIES * size, f"the {rule} nodes for steps={_count(steps)}",
+                     "use fewer steps" + (", a riemann_* rule" if rule == "gausslegendre" else "")
+                     + ", or rule='exact'")
     return _ig_nodes(int(steps), rule)
 
 
@@ -154,7 +175,15 @@ def _baseline(circuit, X, baseline) -> np.ndarray:
     if isinstance(baseline, str):
         check_choice(baseline, ("zero", "mean"), "baseline")
         return X.mean(axis=0)
-    base = np.asarray(baseline, dtype=float)
+    if np.iscomplexobj(baseline):
+        raise ValueError("baseline must be real numbers (got complex)")
+    try:
+        base = np.asarray(baseline, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"baseline must be 'zero', 'mean', or an array of numbers (got {type(baseline).__name__})"
+                         ) from None
+    if not np.isfinite(base).all():
+        raise ValueError("baseline must be finite (got NaN or inf)")
     if base.shape not in ((circuit.n_features,), X.shape):
         raise ValueError(
             f"baseline must be 'zero', 'mean', or an array of shape ({circuit.n_features},) "
@@ -183,7 +212,11 @@ def integrated_gradients(circuit, X, *, baseline=None, steps: int = 64, rule: st
     to resolve the steepest gate on the path: 64 Gauss-Legendre steps resolve the
     suppressor's gates up to strength ~1.5, not beyond.
     """
-    X = circuit._check_X(X)
+    X = check_data(circuit, X)
+    if rule != "exact":
+        alphas, weights = ig_nodes(steps, rule)  # checks steps and rule before any work
+        _check_chunk(steps * circuit.n_hidden, f"integrated gradients with steps={_count(steps)}",
+                     "use fewer steps, or rule='exact'")
     base = _baseline(circuit, X, baseline)
     Zx = X @ circuit.W.T + circuit.b
     Zb = base @ circuit.W.T + circuit.b
@@ -194,7 +227,6 @@ def integrated_gradients(circuit, X, *, baseline=None, steps: int = 64, rule: st
         with np.errstate(invalid="ignore", divide="ignore"):
             G = np.where(small, circuit.dphi(0.5 * (Zx + Zb)), (circuit.phi(Zx) - circuit.phi(Zb)) / dz)
         return (X - base) * ((G * circuit.v) @ circuit.W)
-    alphas, weights = ig_nodes(steps, rule)
     G = np.empty_like(Zx)
     for sl in _chunks(len(X), steps * circuit.n_hidden):
         zb, dz = Zb[sl], Zx[sl] - Zb[sl]
@@ -293,8 +325,7 @@ def patching(circuit, X, rng=None, *, corruption: str = "resample") -> np.ndarra
     uses 0.
     """
     X = circuit._check_X(X)
-    if rng is None:
-        rng = make_rng("patching", 0)
+    rng = as_generator(rng, "patching", 0)
     return mean_abs(patch_effects(circuit, X, corrupted_values(X, corruption, rng)))
 
 
@@ -308,8 +339,7 @@ def denoising_patching(circuit, X, rng=None, *, corruption: str = "zero") -> np.
     the two samples' roles swapped -- the same quantity in expectation.
     """
     X = circuit._check_X(X)
-    if rng is None:
-        rng = make_rng("denoising_patching", 0)
+    rng = as_generator(rng, "denoising_patching", 0)
     corrupted = np.array(corrupted_values(X, corruption, rng))
     return mean_abs(patch_effects(circuit, corrupted, X))
 
@@ -324,8 +354,7 @@ def attribution_patching(circuit, X, rng=None, *, corruption: str = "resample") 
     :func:`patching` (same random stream, so the two see the same patches).
     """
     X = circuit._check_X(X)
-    if rng is None:
-        rng = make_rng("patching", 0)
+    rng = as_generator(rng, "patching", 0)
     delta = corrupted_values(X, corruption, rng) - X
     return mean_abs(circuit.gradient(X) * delta)
 
@@ -364,7 +393,7 @@ def shapley_values(circuit, X, *, reference: str = "zero", background: int = 32,
     unit needs only the ``2^k`` coalitions of its own ``k`` inputs -- all evaluated in one
     batched forward -- and the sum over units equals enumerating all ``2^n_features``.
     """
-    X = circuit._check_X(X)
+    X = check_data(circuit, X)
     check_choice(reference, SHAPLEY_REFERENCES, "reference")
     if reference == "zero":
         R = np.zeros((1, circuit.n_features))
@@ -372,8 +401,8 @@ def shapley_values(circuit, X, *, reference: str = "zero", background: int = 32,
         R = X.mean(axis=0, keepdims=True)
     else:
         if not isinstance(background, (int, np.integer)) or isinstance(background, bool) or background < 1:
-            raise ValueError(f"background must be a positive integer (got {background!r})")
-        rng = make_rng("shapley", 0) if rng is None else rng
+            raise ValueError(f"background must be a positive integer (got {background!r:.40})")
+        rng = as_generator(rng, "shapley", 0)
         R = X[rng.choice(len(X), size=min(background, len(X)), replace=False)]
     phi = np.zeros(X.shape)
     live = np.flatnonzero(circuit.v != 0)  # a unit with output weight 0 plays no game
@@ -386,6 +415,8 @@ def shapley_values(circuit, X, *, reference: str = "zero", background: int = 32,
             continue  # a constant unit: every feature is a null player
         if k > MAX_PLAYERS:
             raise ValueError(f"a hidden unit reads {k} features; exact Shapley enumerates at most {MAX_PLAYERS}")
+        _check_chunk(len(R) * 2**k * (len(units) + k), f"shapley with background={len(R):,}",
+                     "use a smaller background")
         S, M = _coalitions(k)
         cols = list(support)
         Wg, bg, vg = circuit.W[units][:, cols], circuit.b[units], circuit.v[units]
@@ -506,38 +537,143 @@ register_method("shapley", shapley, family="causal",
                 summary="mean |exact Shapley value|, absent features set to the reference")
 
 
-def attribute(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
-    """Importances ``(n_features,)`` of ``method`` on ``circuit`` at samples ``X (n, n_features)``.
+class PluginError(RuntimeError):
+    """A plug-in failed: importing it, or calling its method, raised (or called ``sys.exit``).
 
-    ``rng`` defaults to a fixed stream, so calls without one are reproducible too. The result
-    is checked: shape ``(n_features,)``, finite and non-negative, or ``ValueError``.
+    The message names the plug-in and its exception in one line; the original exception is
+    chained (``__cause__``), so its traceback is there for whoever asks for it.
     """
-    check_choice(method, METHODS, "method")
-    entry = METHODS[method]
-    X = circuit._check_X(X)
-    if len(X) < 2:
-        raise ValueError(f"X must hold at least 2 samples (got {len(X)})")
+
+
+def _is_builtin(fn) -> bool:
+    """A method defined in this module: its exceptions are input errors (bad options), not bugs
+    of a plug-in, and pass through unchanged."""
+    return getattr(fn, "__module__", None) in (__name__, "neurotrace.hidden")
+
+
+def _where(fn) -> str:
+    """`` (from mypackage.methods)``, or the file of a plug-in imported by path; empty in a notebook."""
+    import sys
+
+    module = getattr(fn, "__module__", None)
+    if not module or module == "__main__":
+        return ""
+    if module.startswith("neurotrace_plugin_"):  # neurotrace.plugins' name for a .py file
+        module = getattr(sys.modules.get(module), "__file__", None) or module
+    return f" (from {module})"
+
+
+def call_method(entry, what: str, *args, **options):
+    """Run ``entry.fn(*args, **options)``; a plug-in's exception becomes a one-line PluginError.
+
+    Floating-point warnings are silenced: the result is checked for NaN and inf instead.
+    """
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return entry.fn(*args, **options)
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as err:
+        if _is_builtin(entry.fn) and not isinstance(err, SystemExit):
+            raise
+        detail = (f"called sys.exit({err.code!r})" if isinstance(err, SystemExit)
+                  else f"raised {type(err).__name__}" + (f": {' '.join(str(err).split())}" if str(err) else ""))
+        raise PluginError(f"{what} {entry.name!r}{_where(entry.fn)} {detail}"[:500]) from err
+
+
+def check_circuit(circuit):
+    """``circuit`` must be a :class:`~neurotrace.circuits.Circuit` (``TypeError`` otherwise)."""
+    from .circuits import Circuit  # circuits does not import this module; kept local all the same
+
+    if not isinstance(circuit, Circuit):
+        raise TypeError(f"circuit must be a neurotrace Circuit, e.g. nt.make_circuit('clean') "
+                        f"(got {type(circuit).__name__})")
+    return circuit
+
+
+def check_data(circuit, X, min_rows: int = 1) -> np.ndarray:
+    """``X`` as a float array ``(n_samples, n_features)`` of finite numbers with >= ``min_rows`` rows.
+
+    Complex, non-numeric and non-finite data are refused with a ``ValueError``: NaN would make
+    correlation score 0 and every AUROC 0.5, a silent wrong answer.
+    """
+    d = circuit.n_features
+    if np.iscomplexobj(X):
+        raise ValueError(f"X must hold real numbers, shape (n_samples, {d}) (got complex)")
+    try:
+        arr = np.asarray(X, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"X must be an array of numbers of shape (n_samples, {d}) (got {type(X).__name__})"
+                         ) from None
+    arr = circuit._check_X(arr)
+    if len(arr) < min_rows:
+        raise ValueError(f"X must hold at least {min_rows} samples (got {len(arr)})")
+    if not np.isfinite(arr).all():
+        rows = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+        raise ValueError(f"X must be finite: NaN or inf in {len(rows):,} of its {len(arr):,} rows "
+                         f"(first at row {rows[0]})")
+    return arr
+
+
+def _read_only(X) -> np.ndarray:
+    """A read-only view of ``X``: a method cannot change what the next one sees."""
+    view = X.view()
+    view.flags.writeable = False
+    return view
+
+
+HUGE_X = 1e150  # beyond this a square (a variance, a norm) overflows float64
+
+
+def check_scores(out, method: str, circuit, X, n: int, what: str = "method") -> np.ndarray:
+    """A method's result as ``(n,)`` finite non-negative floats, or a ``ValueError`` naming it."""
+    if np.iscomplexobj(out):
+        raise ValueError(f"{what} {method!r} returned complex numbers; importances must be real")
+    try:
+        scores = np.asarray(out, dtype=float)
+    except (TypeError, ValueError, RuntimeError, OverflowError):  # e.g. a string, a dict, a torch tensor needing grad
+        raise ValueError(f"{what} {method!r} returned {type(out).__name__}, not {n} numbers") from None
+    if scores.shape != (n,):
+        raise ValueError(f"{what} {method!r} returned shape {scores.shape}; expected ({n},)")
+    bad = np.flatnonzero(~np.isfinite(scores)).tolist()
+    if bad:
+        with np.errstate(over="ignore", invalid="ignore"):
+            largest = float(np.abs(X).max())
+            overflow = largest > HUGE_X or not np.isfinite(circuit.preactivation(X)).all()
+        if overflow:  # the data, not the method: say so
+            raise ValueError(f"X is too large to compute with (largest |x| = {largest:.3g}: its squares or the "
+                             f"circuit's pre-activations overflow float64), so {what} {method!r} returned NaN or inf")
+        raise ValueError(f"{what} {method!r} returned NaN or inf at {'units' if what != 'method' else 'features'} "
+                         f"{bad[:20]}")
+    bad = np.flatnonzero(scores < 0).tolist()
+    if bad:
+        raise ValueError(f"{what} {method!r} returned negative scores at "
+                         f"{'units' if what != 'method' else 'features'} {bad[:20]}")
+    return scores
+
+
+def check_options(entry, options, what: str = "method") -> None:
+    """Unknown keyword options are a ``ValueError`` naming the valid ones (not a ``TypeError``)."""
     unknown = sorted(set(options) - set(entry.options))
     if unknown:
         valid = ", ".join(entry.options) or "none"
-        raise ValueError(f"unknown option {unknown[0]!r} for method {method!r} (valid options: {valid})")
-    if rng is None:
-        rng = make_rng("attribute", method, 0)
-    out = entry.fn(circuit, X, rng, **options)
-    try:
-        scores = np.asarray(out, dtype=float)
-    except (TypeError, ValueError, RuntimeError):  # e.g. a string, a dict, a torch tensor needing grad
-        raise ValueError(
-            f"method {method!r} returned {type(out).__name__}, not {circuit.n_features} numbers"
-        ) from None
-    if scores.shape != (circuit.n_features,):
-        raise ValueError(
-            f"method {method!r} returned shape {scores.shape}; expected ({circuit.n_features},)"
-        )
-    bad = np.flatnonzero(~np.isfinite(scores)).tolist()
-    if bad:
-        raise ValueError(f"method {method!r} returned NaN or inf at features {bad}")
-    bad = np.flatnonzero(scores < 0).tolist()
-    if bad:
-        raise ValueError(f"method {method!r} returned negative scores at features {bad}")
-    return scores
+        raise ValueError(f"unknown option {unknown[0]!r} for {what} {entry.name!r} (valid options: {valid})")
+
+
+def attribute(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
+    """Importances ``(n_features,)`` of ``method`` on ``circuit`` at samples ``X (n, n_features)``.
+
+    ``rng`` defaults to a fixed stream, so calls without one are reproducible too; it may be
+    anything ``numpy.random.default_rng`` accepts. ``X`` must be finite with at least 2 rows;
+    the method sees a read-only view of it, so it cannot change the caller's data. The result
+    is checked: shape ``(n_features,)``, real, finite and non-negative, or ``ValueError``. A
+    plug-in method that raises is reported as a :class:`PluginError` naming it.
+    """
+    check_choice(method, METHODS, "method")
+    entry = METHODS[method]
+    check_circuit(circuit)
+    X = check_data(circuit, X, min_rows=2)
+    check_options(entry, options)
+    rng = as_generator(rng, "attribute", method, 0)
+    out = call_method(entry, "method", circuit, _read_only(X), rng, **options)
+    return check_scores(out, method, circuit, X, circuit.n_features)

@@ -27,6 +27,15 @@ imports plug-ins before it reads its options, from three places (in this order):
    The value is a module (importing it registers its methods) or a decorated function.
 
 So ``neurotrace --plugin ./mymethods.py attribute --method abs_weight --circuit suppressor``.
+The command line loads plug-ins only for the commands that use methods (``attribute``,
+``compare``, ``table``, and their ``--help``): ``--version``, ``--help`` and ``circuits`` never
+import one.
+
+Errors. A plug-in that cannot be found, is not a module name or a ``.py`` file, or fails to
+register (a duplicate name, a wrong signature) is bad input: ``ValueError`` naming it. A
+plug-in whose own code raises -- or calls ``sys.exit`` -- while it is imported, or later when
+its method runs, is a :class:`PluginError` naming it and its exception in one line; the
+original exception is chained, with its traceback (``neurotrace --debug`` prints it).
 """
 
 from __future__ import annotations
@@ -39,13 +48,13 @@ import sys
 import types
 from pathlib import Path
 
-from .methods import METHODS, Method
+from .methods import METHODS, Method, PluginError
 
 ENTRY_POINT_GROUP = "neurotrace.methods"
 ENV_VAR = "NEUROTRACE_PLUGINS"
 FLAG = "--plugin"
 
-__all__ = ["ENTRY_POINT_GROUP", "ENV_VAR", "import_plugin", "load_entry_points", "load_plugins",
+__all__ = ["ENTRY_POINT_GROUP", "ENV_VAR", "PluginError", "import_plugin", "load_entry_points", "load_plugins",
            "split_plugin_args"]
 
 
@@ -54,7 +63,19 @@ def _registered(before) -> list[str]:
 
 
 def _is_path(spec: str) -> bool:
-    return spec.endswith(".py") or "/" in spec or os.sep in spec
+    return spec.endswith(".py") or "/" in spec or os.sep in spec or (os.altsep or "/") in spec
+
+
+def _is_module_name(spec: str) -> bool:
+    """A dotted name of Python identifiers, ``pkg.sub.mod``: no relative ``.mod``, no ``a..b``."""
+    return all(part.isidentifier() for part in spec.split("."))
+
+
+def _failure(err: BaseException) -> str:
+    if isinstance(err, SystemExit):
+        return f"called sys.exit({err.code!r})"
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def _import_file(path: Path) -> types.ModuleType:
@@ -78,34 +99,49 @@ def import_plugin(spec: str) -> list[str]:
     """Import one plug-in (module name or ``.py`` path); return the method names it registered.
 
     Importing is idempotent: a module already imported registers nothing new. A plug-in that
-    cannot be found, or whose registration fails (e.g. a duplicate name), raises
-    ``ValueError`` naming the plug-in; any other error in its code propagates unchanged.
+    cannot be found, is neither a module name nor a ``.py`` file, or whose registration fails
+    (e.g. a duplicate name) raises ``ValueError`` naming the plug-in. Any other exception in its
+    code (a missing dependency, a bug, ``sys.exit``) raises :class:`PluginError` naming the
+    plug-in and the exception, which is chained.
     """
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"plugin must be a module name or a path to a .py file (got {spec!r})")
+        raise ValueError(f"plugin must be a module name or a path to a .py file (got {spec!r:.60})")
     spec = spec.strip()
+    shown = repr(spec) if len(spec) <= 80 else repr(spec[:77] + "...")
     before = set(METHODS)
+    path = None
+    if _is_path(spec):
+        path = Path(spec).expanduser()
+        if path.is_dir():
+            raise ValueError(f"plugin {shown} is a folder; pass a .py file in it, or put the folder on "
+                             "PYTHONPATH and pass the module's name")
+        if not path.is_file():
+            raise ValueError(f"plugin file {shown} does not exist")
+        if path.suffix != ".py":
+            raise ValueError(f"plugin file {shown} is not a .py file")
+    elif not _is_module_name(spec):
+        raise ValueError(f"plugin {shown} is not a module name (dotted Python names, e.g. mypackage.methods) "
+                         "or the path of a .py file (e.g. ./mymethods.py)")
     try:
-        if _is_path(spec):
-            path = Path(spec).expanduser()
-            if not path.is_file():
-                raise ValueError(f"plugin file {spec!r} does not exist")
+        if path is not None:
             _import_file(path)
         else:
             importlib.import_module(spec)
+    except KeyboardInterrupt:
+        raise
     except ModuleNotFoundError as err:
         # Only the plug-in itself missing is bad input; a missing dependency *inside* it is a bug
-        # in the plug-in, and its traceback is what its author needs.
-        if err.name is None or not (spec == err.name or spec.startswith(err.name + ".")):
-            raise
-        raise ValueError(
-            f"cannot import plugin {spec!r}: no module named {err.name!r} (install it, add its folder "
-            "to PYTHONPATH, or pass the path of its .py file)"
-        ) from None
-    except ValueError as err:
-        if str(err).startswith(f"plugin file {spec!r}"):
-            raise
-        raise ValueError(f"plugin {spec!r}: {err}") from err
+        # in the plug-in: named, with its traceback chained for its author.
+        if path is None and err.name is not None and (spec == err.name or spec.startswith(err.name + ".")):
+            raise ValueError(
+                f"cannot import plugin {shown}: no module named {err.name!r} (install it, add its folder "
+                "to PYTHONPATH, or pass the path of its .py file)"
+            ) from None
+        raise PluginError(f"plugin {shown} failed to import: {_failure(err)}") from err
+    except ValueError as err:  # a registration refused: a duplicate name, a wrong signature
+        raise ValueError(f"plugin {shown}: {' '.join(str(err).split())}") from err
+    except BaseException as err:
+        raise PluginError(f"plugin {shown} failed to import: {_failure(err)}") from err
     return _registered(before)
 
 
@@ -116,10 +152,14 @@ def load_entry_points(group: str = ENTRY_POINT_GROUP) -> list[str]:
         where = f"entry point {ep.name!r} = {ep.value!r} (group {group!r})"
         try:
             obj = ep.load()
+        except KeyboardInterrupt:
+            raise
         except ValueError as err:
             raise ValueError(f"{where}: {err}") from err
         except ImportError as err:
             raise ValueError(f"{where} cannot be imported: {err}") from err
+        except BaseException as err:
+            raise PluginError(f"{where} failed to load: {_failure(err)}") from err
         known = isinstance(obj, (types.ModuleType, Method)) or any(m.fn is obj for m in METHODS.values())
         if not known:
             raise ValueError(
@@ -144,6 +184,10 @@ def load_plugins(modules=(), *, env: bool = True, entry_points: bool = True) -> 
             import_plugin(spec)
         except ValueError as err:
             raise ValueError(f"{ENV_VAR}: {err}" if spec not in modules else str(err)) from err
+        except PluginError as err:
+            if spec in modules:
+                raise
+            raise PluginError(f"{ENV_VAR}: {err}") from err.__cause__
     if entry_points:
         load_entry_points()
     return _registered(before)

@@ -35,13 +35,32 @@ def _check_tolerance(tolerance) -> float:
     return float(tolerance)
 
 
-def _check_pair(scores, causal):
-    scores = np.asarray(scores, dtype=float)
+def _as_scores(scores) -> np.ndarray:
+    """``scores`` as a float array, or ``ValueError``."""
+    if np.iscomplexobj(scores):
+        raise ValueError("scores must be real numbers (got complex)")
+    try:
+        return np.asarray(scores, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"scores must be an array of numbers (got {type(scores).__name__})") from None
+
+
+def _check_ndim(scores, ndim: int) -> None:
+    """1: one row ``(n_features,)``; 2: rows ``(k, n_features)``."""
+    if scores.ndim != ndim:
+        shape = "(n_features,)" if ndim == 1 else "(k, n_features): one row per method or seed"
+        hint = "; use auroc_rows for rows" if ndim == 1 and scores.ndim == 2 else ""
+        raise ValueError(f"scores must have shape {shape} (got shape {scores.shape}){hint}")
+
+
+def _check_pair(scores, causal, ndim: int):
+    scores = _as_scores(scores)
     causal = np.asarray(causal)
     if causal.dtype != bool:
         raise ValueError(f"causal must be a boolean mask (got dtype {causal.dtype})")
     if scores.shape != causal.shape:
         raise ValueError(f"scores and causal must have the same shape (got {scores.shape} and {causal.shape})")
+    _check_ndim(scores, ndim)
     if not np.all(np.isfinite(scores)):
         raise ValueError("scores must be finite (got NaN or inf)")
     n_pos = causal.sum(axis=-1)
@@ -55,6 +74,8 @@ def midranks(scores, tolerance: float = TIE_TOLERANCE) -> np.ndarray:
     mean of its positions. ``(k, n)`` floats (half-integers where an even-sized group ties).
     ``tolerance=0`` ranks exactly (no floor either)."""
     scores = np.atleast_2d(np.asarray(scores, dtype=float))
+    if scores.ndim != 2:
+        raise ValueError(f"scores must have shape (n,) or (k, n) (got shape {scores.shape})")
     tolerance = _check_tolerance(tolerance)
     k, n = scores.shape
     order = np.argsort(scores, axis=1, kind="stable")
@@ -78,7 +99,11 @@ def tie_groups(scores, tolerance: float = TIE_TOLERANCE) -> list[np.ndarray]:
     Each group is an index array; a group of one is a feature ranked on its own. Within a
     group the order is by index and means nothing: draw a group as one tied block.
     """
-    ranks = midranks(np.asarray(scores, dtype=float)[None], tolerance)[0]
+    scores = _as_scores(scores)
+    _check_ndim(scores, 1)
+    if not np.all(np.isfinite(scores)):
+        raise ValueError("scores must be finite (got NaN or inf)")
+    ranks = midranks(scores[None], tolerance)[0]
     values = np.unique(ranks)[::-1]
     return [np.flatnonzero(ranks == r) for r in values]
 
@@ -91,16 +116,13 @@ def auroc(scores, causal, *, tolerance: float = TIE_TOLERANCE) -> float:
     ``|score|``, or within ``TIE_FLOOR``, are ties: see the module docstring). 1.0 = the circuit
     ranked on top, 0.5 = chance.
     """
-    scores, causal = _check_pair(scores, causal)
-    if scores.ndim != 1:
-        raise ValueError(f"scores must be 1-D (got shape {scores.shape}); use auroc_rows for batches")
+    scores, causal = _check_pair(scores, causal, 1)
     return float(auroc_rows(scores[None], causal[None], tolerance=tolerance)[0])
 
 
 def auroc_rows(scores, causal, *, tolerance: float = TIE_TOLERANCE) -> np.ndarray:
     """Row-wise AUROC of ``scores (k, n_features)`` against masks ``causal (k, n_features)``."""
-    scores, causal = _check_pair(scores, causal)
-    scores, causal = np.atleast_2d(scores), np.atleast_2d(causal)
+    scores, causal = _check_pair(scores, causal, 2)
     n_pos = causal.sum(axis=1)
     n_neg = causal.shape[1] - n_pos
     # Mann-Whitney U from midranks: the rank sum of the causal features minus its minimum.

@@ -142,16 +142,16 @@ def cheap_extras(monkeypatch, real_results):
 
     hidden = tuple(nt.evaluate(level="hidden", truth=t, seeds=2, samples=32) for t in nt.HIDDEN_TRUTHS)
     sanity = randomization_check(seeds=1, samples=16)
-    monkeypatch.setattr(harness, "run_hidden", lambda: hidden)
-    monkeypatch.setattr(harness, "run_band", lambda: [real_results])
-    monkeypatch.setattr(harness, "run_sanity", lambda: sanity)
+    monkeypatch.setattr(harness, "run_hidden", lambda progress=None: hidden)
+    monkeypatch.setattr(harness, "run_band", lambda progress=None: [real_results])
+    monkeypatch.setattr(harness, "run_sanity", lambda progress=None: sanity)
     return hidden, sanity
 
 
 def test_harness_writes_every_table_and_the_settings(monkeypatch, tmp_path, real_results, null_results,
                                                      cheap_extras):
     hidden, sanity = cheap_extras
-    monkeypatch.setattr(harness, "run", lambda: (real_results, null_results))
+    monkeypatch.setattr(harness, "run", lambda progress=None: (real_results, null_results))
     out = tmp_path / "sub" / "RESULTS.md"  # a missing folder is created
     assert harness.main(["--out", str(out), "--no-readme"]) == 0
     text = out.read_text(encoding="utf-8")
@@ -186,12 +186,13 @@ def test_harness_refreshes_only_the_readme_block(tmp_path, real_results):
 @pytest.mark.parametrize(("flags", "refreshed"), [([], True), (["--no-readme"], False)])
 def test_harness_main_refreshes_the_readme_unless_told_not_to(monkeypatch, tmp_path, real_results,
                                                               null_results, cheap_extras, flags, refreshed):
-    # Record the call instead of letting it rewrite the repository's README.
-    calls = []
-    monkeypatch.setattr(harness, "update_readme", lambda real: calls.append(real) or True)
-    monkeypatch.setattr(harness, "run", lambda: (real_results, null_results))
+    # A stand-in README, so the test never rewrites the repository's.
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{harness.README_START}\nstale\n{harness.README_END}\n")
+    monkeypatch.setattr(harness, "README", readme)
+    monkeypatch.setattr(harness, "run", lambda progress=None: (real_results, null_results))
     assert harness.main(["--out", str(tmp_path / "R.md"), *flags]) == 0
-    assert calls == ([real_results] if refreshed else [])
+    assert (harness.readme_block(real_results) in readme.read_text()) == refreshed
 
 
 def test_harness_run_uses_the_reference_settings(real_results, monkeypatch):
