@@ -379,3 +379,30 @@ def test_progress_on_a_terminal_and_ctrl_c_exits_130_without_a_traceback():
 def test_quiet_turns_the_progress_line_off():
     code, err = _pty_run(["table", "--seeds", "48", "--quiet"])
     assert code == 0 and err == ""
+
+
+def test_the_harness_shows_progress_per_stage(monkeypatch):
+    from evals import harness
+
+    seen = []
+
+    class Recorder:
+        label = ""
+
+        def __call__(self, done, total):
+            seen.append((self.label, done, total))
+
+    def fake_evaluate(**kwargs):
+        kwargs["progress"](0, 2)
+        kwargs["progress"](2, 2)
+        return "table"
+
+    monkeypatch.setattr(harness.nt, "evaluate", fake_evaluate)
+    recorder = Recorder()
+    harness.run(recorder)
+    harness.run_band(recorder)
+    harness.run_hidden(recorder)
+    stages = [label.removeprefix("python -m evals.harness: ").removesuffix(": ") for label, done, _ in seen if done]
+    assert stages == ["real labels", "scrambled-label null",
+                      *[f"strength {s:g}" for s in (harness.claims.CONTROL, *harness.claims.BAND)],
+                      *[f"neuron level ({t})" for t in nt.HIDDEN_TRUTHS]]
