@@ -252,8 +252,10 @@ class Progress:
         self._draw(line)
 
     def _draw(self, line: str) -> None:
+        old = self.width
+        self.width = max(old, len(line))  # first: a Ctrl-C right after the write still erases all of it
         try:
-            self.stream.write("\r" + line + " " * max(0, self.width - len(line)))
+            self.stream.write("\r" + line + " " * max(0, old - len(line)))
             self.stream.flush()
         except (OSError, ValueError):
             self.on = False

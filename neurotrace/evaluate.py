@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_labels, check_samples, check_seed, check_seeds, check_strength
+from ._checks import check_choice, check_labels, check_memory, check_samples, check_seed, check_seeds, check_strength
 from ._rng import make_rng
 from .circuits import CIRCUITS, make_circuit
 from .hidden import HIDDEN_METHODS, HIDDEN_TRUTHS, attribute_hidden, hidden_truth
@@ -219,7 +219,9 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     circuits = _names(circuits, CIRCUITS, "circuit")
     seeds, samples = check_seeds(seeds), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
-    tick = _counter(_check_progress(progress), len(methods) * len(circuits) * seeds)
+    progress = _check_progress(progress)
+    _check_table_memory(methods, circuits, seeds, samples, strength, level)
+    tick = _counter(progress, len(methods) * len(circuits) * seeds)
     blocks = []
     for name in circuits:
         runs = [_run(make_circuit(name, strength=strength, seed=s), methods, samples, s, labels, level, truth, tick)
@@ -235,6 +237,16 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     auroc = np.stack([scores for _, scores in blocks], axis=1)
     families = tuple(registry[m].family for m in methods)
     return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level, families, truth)
+
+
+def _check_table_memory(methods, circuits, seeds, samples, strength, level):
+    """Refuse a table whose importances cannot fit in memory before computing any of it (a long
+    run that would fail at its end): every circuit's block, then the padded array they are copied into."""
+    widths = [(lambda c: c.n_hidden if level == "hidden" else c.n_features)(make_circuit(name, strength=strength))
+              for name in circuits]
+    need = 8.0 * len(methods) * seeds * (sum(widths) + len(circuits) * max(widths)) + 8.0 * 4 * samples * max(widths)
+    check_memory(need, f"a table of {len(methods)} methods x {len(circuits)} circuits x {seeds:,} seeds",
+                 "use fewer seeds")
 
 
 @dataclass(frozen=True)

@@ -379,6 +379,17 @@ def test_memory_a_call_cannot_have_is_refused_before_it_is_allocated(data, monke
     assert np.isfinite(nt.attribute("integrated_gradients", c, X[:4], steps=20_000, rule="riemann_left")).all()
 
 
+def test_a_table_that_cannot_fit_is_refused_before_computing(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_checks, "available_memory", lambda: 2**20)
+    with pytest.raises(ValueError, match=rf"^a table of {len(nt.METHODS)} methods x {len(nt.CIRCUITS)} circuits x "
+                                         r"10,000 seeds would need about .* of memory at once; 1.0 MB is available: "
+                                         r"use fewer seeds$"):
+        nt.evaluate(seeds=10_000, progress=lambda done, total: calls.append(done))
+    assert calls == []  # nothing computed
+    assert nt.evaluate(["gradient"], ["clean"], seeds=2, samples=16).auroc.shape == (1, 1, 2)  # small ones run
+
+
 def test_available_memory_reads_this_machine():
     free = _checks.available_memory()
     assert free is None or 0 <= free < 2**60

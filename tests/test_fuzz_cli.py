@@ -341,23 +341,28 @@ def _pty_run(argv, until=None, timeout=120.0):
     proc = subprocess.Popen([SCRIPT, *argv], stdout=subprocess.DEVNULL, stderr=slave, env=_env())
     os.close(slave)
     seen, start, sent = b"", time.monotonic(), False
+
+    def read(wait):
+        nonlocal seen
+        ready, _, _ = select.select([master], [], [], wait)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child has gone and the terminal is closed
+            return False
+        seen += chunk
+        return bool(chunk)
+
     try:
-        while time.monotonic() - start < timeout:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:
-                    chunk = b""
-                if not chunk and proc.poll() is not None:
-                    break
-                seen += chunk
+        while proc.poll() is None and time.monotonic() - start < timeout:
+            read(0.05)
             if until is not None and not sent and until(seen.decode(errors="replace")):
                 proc.send_signal(signal.SIGINT)
                 sent = True
-            if proc.poll() is not None and not ready:
-                break
         code = proc.wait(timeout=60)
+        while read(0.2):  # what it wrote last
+            pass
     finally:
         if proc.poll() is None:
             proc.kill()
