@@ -27,6 +27,7 @@ import json
 import os
 import sys
 import textwrap
+import threading
 import time
 import traceback
 
@@ -226,30 +227,51 @@ class Progress:
     """``progress(done, total)`` for ``evaluate``/``run_seed``: one line on ``stream``, rewritten in place.
 
     Silent unless ``stream`` is a terminal and ``enabled`` (``--quiet`` turns it off), and until
-    the run has taken ``DELAY`` seconds: a quick command prints nothing. ``close()`` erases the
-    line, so the output that follows starts on a clean line.
+    the run has taken ``DELAY`` seconds: a quick command prints nothing. While one step runs long
+    (one method on a million samples) a heartbeat redraws the elapsed time every ``BEAT`` seconds,
+    so a long run always shows a sign of life. ``close()`` erases the line, so the output that
+    follows starts on a clean line.
     """
 
     DELAY = 1.0  # seconds before the first line
     EVERY = 0.2  # seconds between redraws
+    BEAT = 1.0  # with no news for this long, redraw the elapsed time
 
-    def __init__(self, stream, *, enabled: bool = True, label: str = "", clock=time.monotonic):
+    def __init__(self, stream, *, enabled: bool = True, label: str = "", clock=time.monotonic,
+                 heartbeat: bool = True):
         self.stream, self.label, self.clock = stream, label, clock
         self.on = enabled and _isatty(stream)
-        self.start, self.last, self.width = clock(), None, 0
+        self.start, self.last, self.width, self.state = clock(), None, 0, None
+        self.heartbeat, self._lock, self._stop, self._thread = heartbeat, threading.Lock(), None, None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.on:
             return
-        now = self.clock()
-        elapsed = now - self.start
-        if elapsed < self.DELAY or (self.last is not None and now - self.last < self.EVERY and done < total):
-            return
-        self.last = now
-        line = f"{self.label}{done:,}/{total:,} ({100 * done / max(total, 1):.0f}%) in {_duration(elapsed)}"
-        if 0 < done < total:
-            line += f", about {_duration(elapsed * (total - done) / done)} left"
-        self._draw(line)
+        self.state = (done, total)
+        if self.heartbeat and self._stop is None:
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._beat, name="neurotrace-progress", daemon=True)
+            self._thread.start()
+        self._render(done, total, self.EVERY)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.BEAT / 4):
+            if self.state is not None:
+                self._render(*self.state, self.BEAT)
+
+    def _render(self, done: int, total: int, quiet_for: float) -> None:
+        """Draw, unless the run is younger than DELAY or the line is younger than ``quiet_for``."""
+        with self._lock:
+            now = self.clock()
+            elapsed = now - self.start
+            if not self.on or elapsed < self.DELAY or (
+                    self.last is not None and now - self.last < quiet_for and done < total):
+                return
+            self.last = now
+            line = f"{self.label}{done:,}/{total:,} ({100 * done / max(total, 1):.0f}%) in {_duration(elapsed)}"
+            if 0 < done < total:
+                line += f", about {_duration(elapsed * (total - done) / done)} left"
+            self._draw(line)
 
     def _draw(self, line: str) -> None:
         old = self.width
@@ -263,14 +285,19 @@ class Progress:
         self.width = len(line)
 
     def close(self) -> None:
-        """Erase the line, if one was drawn."""
-        if self.on and self.width:
-            try:
-                self.stream.write("\r" + " " * self.width + "\r")
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass
-        self.width = 0
+        """Stop the heartbeat and erase the line, if one was drawn."""
+        if self._stop is not None:
+            self._stop.set()
+            self._thread.join(timeout=5)
+            self._stop = self._thread = None
+        with self._lock:
+            if self.on and self.width:
+                try:
+                    self.stream.write("\r" + " " * self.width + "\r")
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass
+            self.width = 0
 
 
 # --- printing helpers -------------------------------------------------------------------------

@@ -187,7 +187,7 @@ class _Clock:
 
 def test_progress_only_on_a_terminal_after_a_second_and_erased():
     clock, tty = _Clock(), _Terminal()
-    progress = cli.Progress(tty, label="neurotrace table: ", clock=clock)
+    progress = cli.Progress(tty, label="neurotrace table: ", clock=clock, heartbeat=False)
     progress(0, 80)
     clock.now = 0.5
     progress(10, 80)
@@ -203,11 +203,28 @@ def test_progress_only_on_a_terminal_after_a_second_and_erased():
     progress.close()
     assert tty.getvalue().endswith("\r" + " " * len("neurotrace table: 80/80 (100%) in 3s") + "\r")
     for stream, enabled in ((io.StringIO(), True), (_Terminal(), False), (None, True)):
-        quiet = cli.Progress(stream, enabled=enabled, clock=clock)
+        quiet = cli.Progress(stream, enabled=enabled, clock=clock, heartbeat=False)
         clock.now += 10
         quiet(1, 2)
         quiet.close()
         assert stream is None or stream.getvalue() == ""
+
+
+def test_a_long_single_step_still_shows_a_sign_of_life(monkeypatch):
+    monkeypatch.setattr(cli.Progress, "DELAY", 0.0)
+    monkeypatch.setattr(cli.Progress, "BEAT", 0.2)
+    tty = _Terminal()
+    progress = cli.Progress(tty, label="neurotrace attribute: ")
+    progress(0, 1)  # one method, and it takes a while: no tick until it is done
+    first = tty.getvalue().count("\r")
+    time.sleep(1.0)
+    assert tty.getvalue().count("\r") >= first + 2  # the heartbeat redrew the elapsed time
+    assert "neurotrace attribute: 0/1 (0%) in " in tty.getvalue()
+    progress.close()
+    assert tty.getvalue().endswith("\r") and progress._thread is None
+    settled = tty.getvalue()
+    time.sleep(0.5)
+    assert tty.getvalue() == settled  # nothing after close
 
 
 def test_evaluate_and_sweep_report_progress_to_a_callback():
