@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from ._rng import as_generator
+
 # Relative tolerance for ties: far above float64 rounding of sums of a few hundred terms
 # (~1e-13 relative), far below any difference a method means (the smallest real gap between a
 # causal and a non-causal score in the reference table is ~1e-3 of the row's largest score).
@@ -130,6 +132,9 @@ def auroc_rows(scores, causal, *, tolerance: float = TIE_TOLERANCE) -> np.ndarra
     return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
-def scramble(causal, rng: np.random.Generator) -> np.ndarray:
-    """The null's ground truth: the same number of 'causal' features, at random positions."""
-    return rng.permutation(np.asarray(causal, dtype=bool))
+def scramble(causal, rng=None) -> np.ndarray:
+    """The null's ground truth: the same number of 'causal' features, at random positions.
+
+    ``rng``: what ``numpy.random.default_rng`` accepts (``None``: a fixed stream).
+    """
+    return as_generator(rng, "scramble", 0).permutation(np.asarray(causal, dtype=bool))

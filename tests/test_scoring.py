@@ -210,3 +210,13 @@ def test_the_reference_table_does_not_depend_on_the_tolerance(real_results):
 def test_a_bad_tolerance_is_a_clear_error(bad):
     with pytest.raises(ValueError, match="tolerance must be a finite number >= 0"):
         nt.auroc([1.0, 0.0], np.array([True, False]), tolerance=bad)
+
+
+def test_scramble_accepts_what_default_rng_accepts():
+    mask = np.array([True, True, False, False, False, False])
+    for rng in (0, None, nt.make_rng("labels", 0), np.random.SeedSequence(3)):
+        out = nt.scramble(mask, rng)
+        assert out.sum() == 2 and out.dtype == bool
+    np.testing.assert_array_equal(nt.scramble(mask, 5), nt.scramble(mask, 5))  # seeded: reproducible
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        nt.scramble(mask, "seed")
