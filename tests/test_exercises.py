@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -509,3 +510,104 @@ def test_each_notebook_states_difficulty_and_time(exercise):
     assert f"Exercise {exercise.number}" in first
     assert exercise.difficulty in first and f"about {exercise.minutes} minutes" in first
     assert all(not cell.get("outputs") for cell in nb["cells"] if cell["cell_type"] == "code")
+
+
+# --- starters are stubs: the checker's first word is a hint; the collapsed solution passes ------------
+
+
+def _notebook(exercise):
+    return json.loads((BOOK / f"{exercise.notebook}.ipynb").read_text(encoding="utf-8"))
+
+
+def _run_up_to_the_scoring(exercise) -> dict:
+    """Run an exercise page's code as it is stored, from the top to the last checker cell (before
+    ``yours_or_reference`` picks what the page scores); return the namespace."""
+    namespace: dict = {}
+    for cell in _notebook(exercise)["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "exercises.solution(" in source:
+            continue
+        if "yours_or_reference" in source:
+            break
+        exec(compile(source, exercise.notebook, "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("exercise", ex.EXERCISES, ids=lambda e: e.notebook)
+def test_every_starter_is_a_stub_and_its_checker_answers_with_a_hint(exercise):
+    namespace = _run_up_to_the_scoring(exercise)
+    results = [v for v in namespace.values() if isinstance(v, ex.CheckResult)]
+    assert len(results) == len(exercise.checkers)  # one checker cell per function to write
+    for result in results:
+        assert not result.ok, result
+        assert "not written yet" in result.message and "Hint: " in result.message, result.message
+        assert "Traceback" not in result.message and "NotImplementedError:" not in result.message
+    starters = ["".join(c["source"]) for c in _notebook(exercise)["cells"]
+                if c["cell_type"] == "code" and "# YOUR CODE HERE" in "".join(c["source"])]
+    assert len(starters) == len(exercise.checkers)
+    for starter in starters:
+        body = [ln.strip() for ln in starter.splitlines()[1:] if ln.strip() and not ln.strip().startswith(("#", '"""'))]
+        assert body[0].startswith("raise NotImplementedError(")  # a stub: nothing but the raise
+        assert "solutions." not in starter  # and no call to the answer
+
+
+@pytest.mark.parametrize("name", ex.SOLUTIONS)
+def test_every_solution_passes_its_checker(name):
+    shown = ex.solution(name)
+    assert shown.verdicts and shown.ok, shown
+    assert all(f"def {f}(" in shown.code for f in shown.functions)
+    html = shown._repr_html_()
+    assert "Correct" in html and "Not yet" not in html and "solutions." in html
+
+
+def test_solution_refuses_an_unknown_name():
+    with pytest.raises(ValueError, match="no solution 'nope'"):
+        ex.solution("nope")
+
+
+@pytest.mark.parametrize("exercise", ex.EXERCISES, ids=lambda e: e.notebook)
+def test_each_page_ends_with_a_folded_solution_in_the_book_and_in_jupyterlab(exercise):
+    notebook = _notebook(exercise)["cells"]
+    cells = [c for c in notebook if "exercises.solution(" in "".join(c["source"])]
+    assert cells and cells[-1] == notebook[-1]  # at the end of the page
+    for cell in cells:
+        name = re.search(r'exercises\.solution\("(\w+)"', "".join(cell["source"])).group(1)
+        assert name in ex.SOLUTIONS
+        assert cell["metadata"]["tags"] == ["remove-input"]  # the output is the fold, in every front end
+
+
+def test_solutions_and_the_going_further_table_fold_into_a_closed_details_element():
+    html = ex.solution("gradient_saliency")._repr_html_()
+    assert html.startswith('<details class="neurotrace-collapsed">') and "<details open" not in html
+    assert "<summary" in html and "Show the solution" in html
+    table = nt.evaluate(["gradient"], ["clean"], seeds=2).to_markdown()
+    folded = ex.collapsed(table, "Show the table")._repr_html_()
+    assert folded.startswith("<details") and "<th" in folded and "<td" in folded and "gradient" in folded
+    nb = _notebook(ex.EXERCISES[3])
+    (cell,) = [c for c in nb["cells"] if 'registered_circuit("baseline_bump"' in "".join(c["source"])]
+    assert "exercises.collapsed(further_table" in "".join(cell["source"])
+
+
+def test_yours_or_reference_uses_yours_only_once_the_checker_passes(capsys):
+    def mine(circuit, X):
+        raise NotImplementedError
+
+    stub = ex.check_gradient(mine)
+    assert ex.yours_or_reference(stub, mine, solutions.gradient_saliency) is solutions.gradient_saliency
+    assert "does not pass the checker yet" in " ".join(capsys.readouterr().out.split())
+    passing = ex.check_gradient(solutions.gradient_saliency)
+    assert ex.yours_or_reference(passing, mine, solutions.gradient_saliency) is mine
+    assert "passes the checker" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(TypeError, match="CheckResult"):
+        ex.yours_or_reference(True, mine, solutions.gradient_saliency)
+
+
+@pytest.mark.parametrize("checker, stub", [
+    (ex.check_gradient, lambda c, X: (_ for _ in ()).throw(NotImplementedError())),
+    (ex.check_integrated_gradients, lambda c, X, b, s: (_ for _ in ()).throw(NotImplementedError())),
+    (ex.check_resample, lambda X, rng: (_ for _ in ()).throw(NotImplementedError())),
+    (ex.check_patching, lambda c, X, S: (_ for _ in ()).throw(NotImplementedError())),
+])
+def test_a_stub_gets_the_checkers_own_hint(checker, stub):
+    message = checker(stub).message
+    assert message.startswith("Your function is not written yet") and "Hint: " in message

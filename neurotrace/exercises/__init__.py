@@ -6,10 +6,12 @@ True
 
 Each checker runs your function on a few circuits and edge cases, compares it with the
 library's own implementation, and returns a :class:`CheckResult` (``ok``, ``message``)
-naming the *first* thing that is wrong. Reference solutions live in
-:mod:`neurotrace.exercises.solutions`. To score your method or circuit with
-``nt.evaluate``, register it for a moment with :func:`registered_method` or
-:func:`registered_circuit`.
+naming the *first* thing that is wrong; on a starter stub that still raises
+``NotImplementedError`` it says where to begin. Reference solutions live in
+:mod:`neurotrace.exercises.solutions` (:func:`solution` shows one with its checker's verdict), and
+:func:`yours_or_reference` lets a page run on the reference until the student's function passes.
+To score your method or circuit with ``nt.evaluate``, register it for a moment with
+:func:`registered_method` or :func:`registered_circuit`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .gradient import check_gradient
 from .integrated_gradients import check_integrated_gradients, completeness_gap
 from .patching import check_patching, check_resample
 from .registry import registered_circuit, registered_method
+from .reveal import SOLUTIONS, Solution, collapsed, solution, yours_or_reference
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ EXERCISES = (
 )
 
 __all__ = [
-    "CheckResult", "EXERCISES", "Exercise", "check_decoy", "check_gradient", "check_integrated_gradients",
-    "check_patching", "check_resample", "completeness_gap", "registered_circuit", "registered_method", "solutions",
+    "CheckResult", "EXERCISES", "Exercise", "SOLUTIONS", "Solution", "check_decoy", "check_gradient",
+    "check_integrated_gradients", "check_patching", "check_resample", "collapsed", "completeness_gap",
+    "registered_circuit", "registered_method", "solution", "solutions", "yours_or_reference",
 ]

@@ -75,12 +75,19 @@ def checker(exercise: str):
     return wrap
 
 
-def call(fn, args: tuple, where: str, protect=()) -> np.ndarray:
+def not_written(what: str, hint: str) -> Mistake:
+    """The first message a starter stub gets: not a traceback, but where to begin."""
+    return Mistake(f"{what} is not written yet: it still raises NotImplementedError. Replace that line with your "
+                   f"own code. Hint: {hint}")
+
+
+def call(fn, args: tuple, where: str, protect=(), hint: str = "") -> np.ndarray:
     """Run the student's ``fn(*args)`` and return its answer as a float array.
 
     ``protect``: indices of array arguments the function must not change in place. Every
     failure -- an exception, ``None``, a non-numeric answer, an edited input -- becomes a
-    :class:`Mistake` that starts with ``where`` (e.g. "On the clean circuit (seed 0)").
+    :class:`Mistake` that starts with ``where`` (e.g. "On the clean circuit (seed 0)"), except a
+    starter stub that still raises ``NotImplementedError``: that gets ``hint``, where to begin.
     """
     if not callable(fn):
         raise Mistake(f"expected a function, got {type(fn).__name__}: pass the function itself, without calling it")
@@ -88,7 +95,7 @@ def call(fn, args: tuple, where: str, protect=()) -> np.ndarray:
     try:
         out = fn(*args)
     except NotImplementedError:
-        raise Mistake(f"{where}: your function is not written yet (it raised NotImplementedError).") from None
+        raise not_written("Your function", hint or "start from the Hints above.") from None
     except Exception as error:  # the student's bug, whatever it is, is the feedback
         raise Mistake(f"{where}: your function raised {type(error).__name__}: {error}") from None
     for i, original in before.items():

@@ -27,7 +27,7 @@ from ..circuits import Circuit
 from ..claims import FOOLED_BELOW, HOLDS_AT
 from ..evaluate import evaluate
 from ..methods import METHODS
-from ._feedback import Mistake, checker, fmt
+from ._feedback import Mistake, checker, fmt, not_written
 from .registry import registered_circuit
 
 # Fooled: mean AUROC below claims.FOOLED_BELOW (one decoy above all 4 causal features of the clean
@@ -36,6 +36,9 @@ from .registry import registered_circuit
 # weakest causal feature's mean |patching effect| (the shipped suppressor's decoys stay below it).
 DECOY_EFFECT_RATIO = 0.75
 UNDER_TEST = "_decoy_under_test"
+# The checker's first message on the starter stub: where to begin.
+HINT = ("start from clean = nt.make_circuit(\"clean\", seed=seed) and append two hidden units that read one "
+        "noise feature, as in the first of the Ideas above.")
 
 
 def _capital(text: str) -> str:
@@ -47,7 +50,7 @@ def _build(builder, strength: float, seed: int) -> Circuit:
     try:
         circuit = builder(strength=strength, seed=seed)
     except NotImplementedError:
-        raise Mistake(f"Your builder is not written yet (it raised NotImplementedError) {where}.") from None
+        raise not_written("Your builder", HINT) from None
     except Exception as error:  # the student's bug is the feedback
         raise Mistake(f"Your builder raised {type(error).__name__}: {error} {where}; it must accept the "
                       "keyword arguments strength and seed.") from None

@@ -10,6 +10,10 @@ from ..methods import attribute
 from ._cases import cases
 from ._feedback import Mistake, call, checker, close, expect_finite, expect_shape, worst_feature
 
+# The checker's first message on the starter stub: where to begin.
+HINT = ("start with the pre-activations of the whole batch, Z = X @ circuit.W.T + circuit.b, shape "
+        "(n_samples, n_hidden); the Hints above take it from there.")
+
 
 def _shape_hints(n: int, d: int, h: int) -> dict:
     return {
@@ -67,7 +71,7 @@ def check_gradient(fn) -> str:
     tried = cases()
     for case in tried:
         c, X = case.circuit, case.X
-        out = call(fn, (c, X.copy()), case.where, protect=(1,))
+        out = call(fn, (c, X.copy()), case.where, protect=(1,), hint=HINT)
         expect_shape(out, (c.n_features,), case.where, _shape_hints(len(X), c.n_features, c.n_hidden))
         expect_finite(out, case.where)
         expected = attribute("gradient", c, X)

@@ -21,6 +21,10 @@ FIXED_STEPS = (2, 3, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 30
 # Completeness may miss by this multiple of the midpoint rule's own error at the same steps.
 COMPLETENESS_SLACK = 3.0
 
+# The checker's first message on the starter stub: where to begin.
+HINT = ("start with the midpoints alphas = (np.arange(steps) + 0.5) / steps, then the straight path "
+        "from the baseline to X at every alpha; the Hints above take it from there.")
+
 
 def _ig_cases() -> list:
     """``(where, circuit, X, baseline, steps)``: zero and non-zero baselines, few and many steps."""
@@ -107,7 +111,7 @@ def check_integrated_gradients(fn) -> str:
     rules_seen = set()
     tried = _ig_cases()
     for where, c, X, base, steps in tried:
-        out = call(fn, (c, X.copy(), base.copy(), steps), where, protect=(1, 2))
+        out = call(fn, (c, X.copy(), base.copy(), steps), where, protect=(1, 2), hint=HINT)
         n, d = X.shape
         expect_shape(out, (n, d), where, {
             (d, n): "Transposed: return one row per sample and one column per feature.",

@@ -2,9 +2,9 @@
 
 Each function returns :class:`neurotrace.claims.Facts`; a page publishes it with one hidden
 line (``pages.gradient_scores(results).publish()``) and ``tests/test_exercises.py`` tests the
-same functions. Where a page ran the student's own function, the facts are computed from its
-results, so in a live notebook a function that is still wrong makes ``publish`` name the
-sentence that no longer holds (the checker cell above it says why).
+same functions. The facts are computed from what the page scored: the student's function once
+its checker passes it, the reference solution until then (``exercises.yours_or_reference``), so
+a page runs from top to bottom whatever state the student's code is in.
 """
 
 from __future__ import annotations

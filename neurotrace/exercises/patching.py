@@ -15,6 +15,12 @@ from ..methods import corrupted_values, patch_effects
 from ._cases import cases
 from ._feedback import Mistake, call, checker, close, expect_finite, expect_shape, fmt, worst_feature
 
+# The checkers' first messages on the starter stubs: where to begin.
+RESAMPLE_HINT = ("walk through the samples in a random order, order = rng.permutation(len(X)), and give each "
+                 "sample the values of the next one in that order; the Hints above show how.")
+PATCHING_HINT = ("start with y = circuit.forward(X), then build one copy of X per feature with column j taken from "
+                 "X_source; the Hints above take it from there.")
+
 # -- 3a: resample -----------------------------------------------------------------------------
 
 
@@ -35,7 +41,7 @@ def check_resample(fn) -> str:
     """Check ``fn(X, rng) -> (n, d)``: each sample gets values from another sample, drawn from ``rng``."""
     tried = _resample_inputs()
     for where, X, seed in tried:
-        out = call(fn, (X.copy(), np.random.default_rng(seed)), where, protect=(0,))
+        out = call(fn, (X.copy(), np.random.default_rng(seed)), where, protect=(0,), hint=RESAMPLE_HINT)
         n, d = X.shape
         expect_shape(out, X.shape, where, {(d, n): "Transposed: keep one row per sample, like X."})
         if not np.array_equal(np.sort(out, axis=0), np.sort(X, axis=0)):
@@ -115,7 +121,7 @@ def check_patching(fn) -> str:
     tried = _patch_cases()
     for case, source in tried:
         c, X = case.circuit, case.X
-        out = call(fn, (c, X.copy(), source.copy()), case.where, protect=(1, 2))
+        out = call(fn, (c, X.copy(), source.copy()), case.where, protect=(1, 2), hint=PATCHING_HINT)
         n, d = X.shape
         expect_shape(out, (d,), case.where, {
             (n, d): "One row per sample: average |effect| over the samples (axis=0).",
