@@ -125,12 +125,20 @@ class Explorer:
             value=strength, min=0.0, max=max(float(max_strength), strength), step=step,
             description=_slider_label(circuit), readout_format=".2f", continuous_update=True,
             style={"description_width": "initial"}, layout=w.Layout(width="28em"))
+        # − and + step the strength by `step`: in Notebook 7 a focused slider loses ArrowLeft to the
+        # heading-collapse shortcut, so the explorer does not rely on the arrow keys (dragging the
+        # slider and typing a value into its readout work everywhere too).
+        self.down, self.up = (w.Button(description=sign, tooltip=f"strength {sign} {step:g}",
+                                       layout=w.Layout(width="2.6em")) for sign in ("−", "+"))
+        self.down.on_click(lambda _: self.nudge(-1))
+        self.up.on_click(lambda _: self.nudge(+1))
         self.table = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.why = w.HTML()
         self.status = w.HTML()
         # The reasons go under the image, so the image stays put while their number changes.
-        self.widget = w.VBox([w.HBox([self.regime, self.slider]), self.table, self.image, self.why, self.status])
+        controls = w.HBox([self.regime, self.down, self.slider, self.up])
+        self.widget = w.VBox([controls, self.table, self.image, self.why, self.status])
         self.slider.observe(self._changed, names="value")
         self.regime.observe(self._changed, names="value")
         self.results = None
@@ -140,6 +148,11 @@ class Explorer:
 
     def _changed(self, change):
         self.show()
+
+    def nudge(self, steps: int) -> None:
+        """Move the strength by ``steps`` slider steps, within the slider's range (the − and + buttons)."""
+        s = self.slider
+        s.value = min(s.max, max(s.min, round(s.value + steps * s.step, 10)))
 
     def show(self, circuit: str | None = None, strength: float | None = None):
         """Recompute and redraw for ``circuit``/``strength`` (default: the widgets' values)."""
