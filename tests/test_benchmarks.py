@@ -19,6 +19,7 @@ from benchmarks.floors import FLOORS
 from benchmarks.report import load, markdown, missed, performance_facts
 from benchmarks.timing import compare, loglog_slope
 from neurotrace.claims import ClaimError
+from neurotrace.claims.facts import quoted_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,7 +170,7 @@ def test_performance_facts_hold_on_the_committed_results():
 def test_the_performance_page_quotes_only_published_values():
     nb = json.loads((ROOT / "book" / "performance.ipynb").read_text())
     prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-    quoted = set(re.findall(r"\{glue:text\}`([a-z0-9_]+)", prose))
+    quoted = set(quoted_names(prose))
     assert quoted and quoted <= set(performance_facts(load()).values)
 
 

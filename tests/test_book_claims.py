@@ -1,6 +1,6 @@
 """The claims the intro, results and methods pages publish: every facts function holds at the
 reference settings, each can be made false by doctored input, and every number the pages'
-prose glues is a value one of those functions computes."""
+prose quotes is a value one of those functions computes."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 import neurotrace as nt
 from neurotrace import analysis, claims, sanity, widgets
+from neurotrace.claims.facts import quoted_names
 from neurotrace.methods import shapley_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,10 +85,10 @@ def test_every_claim_a_page_publishes_holds(pages, page):
 
 
 @pytest.mark.parametrize("page", ["intro", "results", "methods"])
-def test_every_number_the_prose_glues_is_a_computed_value(pages, page):
+def test_every_number_the_prose_quotes_is_a_computed_value(pages, page):
     cells = json.loads((ROOT / "book" / f"{page}.ipynb").read_text(encoding="utf-8"))["cells"]
     prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    keys = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)(?::[^`]*)?`", prose))
+    keys = set(quoted_names(prose))
     assert keys and sorted(keys - set(pages[page].values)) == []
 
 
@@ -95,9 +96,9 @@ def test_every_number_the_prose_glues_is_a_computed_value(pages, page):
 def test_a_page_types_no_threshold_and_hides_only_a_call_or_two(page):
     cells = json.loads((ROOT / "book" / f"{page}.ipynb").read_text(encoding="utf-8"))["cells"]
     prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    assert not re.search(r"(?<![\d.])0\.99?(?![\d])", prose)  # holds_at / fooled_below are glued
-    hidden = [line for c in cells if "remove-cell" in c["metadata"].get("tags", [])
-              for line in "".join(c["source"]).splitlines() if line.strip()]
+    assert not re.search(r"(?<![\d.])0\.99?(?![\d])", prose)  # holds_at / fooled_below are published
+    hidden = [line for c in cells if {"remove-input", "remove-output"} <= set(c["metadata"].get("tags", []))
+              for line in "".join(c["source"]).splitlines() if line.strip() and not line.startswith("#")]
     assert len(hidden) <= 4 and all("claims." in line for line in hidden)
 
 

@@ -165,7 +165,63 @@ def test_facts_hold_plain_values_and_refuse_false_claims():
     with pytest.raises(claims.ClaimError, match="1 claim\\(s\\) do not hold: the decoy wins"):
         both.check()
     with pytest.raises(claims.ClaimError):
-        both.publish()  # nothing is glued when a claim is false
+        both.publish()  # nothing is published when a claim is false
+
+
+class _Shell:
+    """What Facts.publish needs of IPython's shell: the notebook's namespace."""
+
+    def __init__(self, **names):
+        self.user_ns = dict(names)
+
+
+def test_publish_names_the_values_for_the_prose_and_refuses_false_claims_and_clashes(monkeypatch):
+    import IPython
+
+    shell = _Shell(results="the notebook's own variable")
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    facts = claims.Facts({"x": np.float64(0.25), "where": "f6 and f7"}, {"true": True})
+    assert facts.publish() is facts
+    assert shell.user_ns["x"] == 0.25 and type(shell.user_ns["x"]) is float and shell.user_ns["where"] == "f6 and f7"
+    # the same cell run again re-publishes; what a sentence reads follows the newer value
+    claims.Facts({"x": 0.5}).publish()
+    assert shell.user_ns["x"] == 0.5
+    # a false claim publishes nothing
+    with pytest.raises(claims.ClaimError):
+        claims.Facts({"y": 1.0}, {"false": False}).publish()
+    assert "y" not in shell.user_ns
+    # a value may not take a notebook variable's name, nor a built-in's
+    with pytest.raises(ValueError, match="cannot publish results"):
+        claims.Facts({"results": 1.0}).publish()
+    with pytest.raises(ValueError, match="cannot publish max"):
+        claims.Facts({"max": 1.0}).publish()
+    assert shell.user_ns["results"] == "the notebook's own variable"
+
+
+def test_publish_outside_a_notebook_only_checks(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    facts = claims.Facts({"x": 1.0}, {"true": True})
+    assert facts.publish() is facts
+
+
+def test_a_publish_cell_shows_one_line():
+    from IPython.lib.pretty import pretty
+
+    shown = pretty(claims.Facts({"a": 1, "b": 2.0}, {"one": True, "two": True}))
+    assert shown == "2 numbers and names for the text on this page; 2 claims checked, all true."
+
+
+def test_quoted_names_reads_the_eval_roles_and_refuses_other_expressions():
+    from neurotrace.claims.facts import EVAL_NAME_REGEX, quoted_names
+
+    text = 'up to {eval}`f"{decoy_grad:.2f}"` over {eval}`seeds` seeds, {eval}`f"{share:.0%}"` of {eval}`fooled`'
+    assert quoted_names(text) == ["decoy_grad", "seeds", "share", "fooled"]
+    for bad in ("1 + 2", "results.mean()", 'f"{a} and {b}"', "__import__('os')"):
+        assert not re.match(EVAL_NAME_REGEX, bad)
+        with pytest.raises(ValueError, match="expected a name"):
+            quoted_names(f"{{eval}}`{bad}`")
 
 
 # --- phase diagrams and why a method fails -------------------------------------------------------------

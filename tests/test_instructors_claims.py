@@ -18,6 +18,7 @@ import neurotrace as nt
 from neurotrace import claims, exercises, widgets
 from neurotrace.claims import instructors
 from neurotrace.claims._shared import decoys_on_top
+from neurotrace.claims.facts import quoted_names
 from neurotrace.exercises import solutions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,17 +139,17 @@ def _page():
 
 def test_page_quotes_only_published_facts(facts):
     text = "".join("".join(c["source"]) for c in _page()["cells"] if c["cell_type"] == "markdown")
-    keys = set(re.findall(r"\{glue:(?:text|md)\}`([^`:]+)(?::[^`]*)?`", text))
+    keys = set(quoted_names(text))
     assert keys, "the guide quotes no numbers?"
     assert keys <= set(facts.values), sorted(keys - set(facts.values))
-    # no threshold typed into the prose: it is glued
-    assert not re.search(r"(?<![\d.])0\.99?(?!\d)", re.sub(r"\{glue:text\}`[^`]*`", "", text))
+    # no threshold typed into the prose: it is published
+    assert not re.search(r"(?<![\d.])0\.99?(?!\d)", re.sub(r"\{eval\}`[^`]*`", "", text))
 
 
 def test_page_has_one_hidden_line_of_code_and_no_asserts():
     code = ["".join(c["source"]) for c in _page()["cells"] if c["cell_type"] == "code"]
     assert len(code) == 1
-    lines = [ln for ln in code[0].splitlines() if ln.strip() and not ln.startswith(("import ", "from "))]
+    lines = [ln for ln in code[0].splitlines() if ln.strip() and not ln.startswith(("import ", "from ", "#"))]
     assert len(lines) == 1 and "instructors_page" in lines[0] and ".publish()" in lines[0]
     assert "assert" not in code[0]
 
@@ -244,11 +245,49 @@ def test_your_method_page_publishes_and_has_no_asserts(own):
     results, curve = own
     facts = claims.your_method_page(results, curve)
     text = "".join("".join(c["source"]) for c in page["cells"] if c["cell_type"] == "markdown")
-    keys = set(re.findall(r"\{glue:(?:text|md)\}`([^`:]+)(?::[^`]*)?`", text))
+    keys = set(quoted_names(text))
     assert keys and keys <= set(facts.values), sorted(keys - set(facts.values))
     code = "\n".join("".join(c["source"]) for c in page["cells"] if c["cell_type"] == "code")
     assert "assert" not in code and "glue(" not in code
-    hidden = ["".join(c["source"]) for c in page["cells"] if "remove-cell" in c.get("metadata", {}).get("tags", [])]
+    hidden = ["".join(c["source"]) for c in page["cells"]
+              if {"remove-input", "remove-output"} <= set(c.get("metadata", {}).get("tags", []))]
     assert any("your_method_page" in h and ".publish()" in h for h in hidden)
     # the Captum discussion is output of the cell that computes it, never static prose
     assert "captum_section" in code and "DeepLift's rescale rule" not in text
+
+
+# --- the lesson plans: every regime, the exercises' own times --------------------------------------
+
+
+def test_lesson_plans_fill_their_length_visit_every_regime_and_give_exercises_their_time():
+    plans = instructors.lesson_plans()
+    assert plans.failed() == []
+
+    def span(slot):
+        start, end = (int(t) for t in plans[slot].split("–"))
+        return end - start
+
+    assert span("plan60_exercise_1") == exercises.EXERCISES[0].minutes
+    assert span("plan90_exercise_2_or_3") == exercises.EXERCISES[1].minutes == exercises.EXERCISES[2].minutes
+    for length in (60, 90):
+        slots = [k for k in plans.values if k.startswith(f"plan{length}_")]
+        assert plans[slots[0]].startswith("0–") and plans[slots[-1]].endswith(f"–{length}")
+        assert sum(span(k) for k in slots) == length
+    assert all(f"plan60_{regime}" in plans.values for regime in nt.CIRCUITS)
+
+
+def test_lesson_plans_catch_an_exercise_squeezed_into_less_than_its_time(monkeypatch):
+    squeezed = dict(instructors.LESSON_PLANS)
+    squeezed[60] = tuple((slot, 10 if slot == "exercise_1" else m) for slot, m in squeezed[60])
+    monkeypatch.setattr(instructors, "LESSON_PLANS", squeezed)
+    assert instructors.lesson_plans().failed() == ["the 60-minute plan fills 60 minutes exactly"]
+
+
+def test_the_lesson_tables_take_every_time_from_the_plans():
+    text = "\n".join("".join(c["source"]) for c in _page()["cells"] if c["cell_type"] == "markdown")
+    for length in (60, 90):
+        section = text.split(f"## A {length}-minute lesson", 1)[1].split("\n## ", 1)[0]
+        rows = [ln for ln in section.splitlines() if ln.startswith("| ") and not ln.startswith("| time")]
+        times = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+        slots = [k for k in instructors.lesson_plans().values if k.startswith(f"plan{length}_")]
+        assert times == [f"{{eval}}`{slot}`" for slot in slots]

@@ -1,5 +1,5 @@
-"""The five regime pages: every fact they publish holds at the reference settings, every glued
-name in their prose is published, the checks behind the sentences can fail, and the pages stay thin."""
+"""The five regime pages: every fact they publish holds at the reference settings, every name
+their prose quotes is published, the checks behind the sentences can fail, and the pages stay thin."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 import neurotrace as nt
 from neurotrace import claims, widgets
+from neurotrace.claims.facts import quoted_names
 from neurotrace.claims.switches import flat_from
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,7 @@ def _replace_cell(results, method, regime, importances=None, auroc=None):
     return dataclasses.replace(results, importances=imp, auroc=au)
 
 
-# --- every page's facts hold, and every glued name is published ------------------------------------
+# --- every page's facts hold, and every quoted name is published ------------------------------------
 
 
 @pytest.mark.parametrize("name", REGIMES)
@@ -79,7 +80,7 @@ def test_every_fact_of_the_page_holds(pages, name):
 
 
 @pytest.mark.parametrize("name", REGIMES)
-def test_every_name_the_prose_glues_is_published_on_the_page(pages, sweeps, control, name):
+def test_every_name_the_prose_quotes_is_published_on_the_page(pages, sweeps, control, name):
     published = set(pages[name].values)
     if name in sweeps:
         phase = claims.phase(sweeps[name])
@@ -89,7 +90,7 @@ def test_every_name_the_prose_glues_is_published_on_the_page(pages, sweeps, cont
         published |= set(claims.controls(control).values)
     if name == "suppressor":
         published |= set(claims.ig_quadrature().values)
-    used = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", _prose(name)))
+    used = set(quoted_names(_prose(name)))
     assert used, name
     assert used - published == set()
 
@@ -105,7 +106,7 @@ def test_the_hidden_code_is_a_line_or_two_per_page_and_no_notebook_asserts():
                 continue
             assert not re.search(r"^\s*assert\b", _text(cell), re.M), name
             if {"remove-cell", "remove-input"} & set(cell["metadata"].get("tags", [])):
-                hidden += [line for line in _text(cell).splitlines() if line.strip()]
+                hidden += [line for line in _text(cell).splitlines() if line.strip() and not line.startswith("#")]
     assert len(hidden) <= 15, hidden
 
 
@@ -115,7 +116,7 @@ def test_the_prose_claims_no_launch_buttons_and_no_decoy_where_there_is_none(nam
     assert "launch button" not in prose
     if not nt.make_circuit(name).decoy.any():
         assert "decoy strength" not in prose
-    assert not re.search(r"(?<![\w.])0\.99?(?!\d)", prose)  # thresholds are glued, never typed
+    assert not re.search(r"(?<![\w.])0\.99?(?!\d)", prose)  # thresholds are published, never typed
 
 
 HUMAN = {"correlation": "correlation", "gradient": "gradient saliency", "input_x_gradient": "input × gradient",

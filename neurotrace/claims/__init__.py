@@ -15,7 +15,9 @@ The thresholds:
 - ``BAND``: the strengths at which a regime's ``fools`` must be exactly the methods that fail.
 - ``NULL_TOLERANCE``, ``RANDOM_SE``: the scrambled-label null and the random baseline's bars.
 
-numpy only (``Facts.publish`` imports myst-nb's ``glue`` when a book page calls it).
+numpy only. ``Facts.publish`` checks the claims and binds the values as names in the running
+notebook, which the prose reads with myst-nb's ``{eval}`` role: in the built book and in
+JupyterLab with jupyterlab-myst alike (see :mod:`neurotrace.claims.facts`).
 
 The package, one module per kind of fact:
 

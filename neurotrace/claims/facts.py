@@ -1,10 +1,41 @@
-"""What every claims function returns: :class:`Facts`, and :class:`ClaimError` for a false sentence."""
+"""What every claims function returns: :class:`Facts`, and :class:`ClaimError` for a false sentence.
+
+A page publishes its facts with one line, ``claims.regime_page(...).publish()``: every claim is
+checked, then every value becomes a name in the notebook's namespace, which the prose reads with
+myst-nb's ``{eval}`` role -- a bare name (``{eval}`seeds```) or one name with a format spec
+(``{eval}`f"{decoy_grad:.2f}"```). The same role works in the built book (the page runs in
+myst-nb's inline execution mode) and in JupyterLab or Notebook 7 with ``jupyterlab-myst`` (the
+``[lab]`` extra), so a student in a live notebook sees the numbers the text refers to.
+"""
 
 from __future__ import annotations
 
+import builtins
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+EVAL_NAME_REGEX = rf'^(?:{_NAME}|f"\{{{_NAME}(?::[^{{}}"`]*)?\}}")$'
+"""What a page's ``{eval}`` roles may hold: one published name, bare or in an f-string with a format
+spec. Each notebook's ``mystnb.eval_name_regex`` metadata is this pattern, so the book build refuses
+any other expression (``tests/test_notebooks_stored.py`` checks both)."""
+
+_EVAL_ROLE = re.compile(r"\{eval\}`([^`]*)`")
+
+
+def quoted_names(markdown: str) -> list[str]:
+    """The published names the prose ``markdown`` reads through ``{eval}`` roles, in order.
+
+    Raises ``ValueError`` for a role whose expression :data:`EVAL_NAME_REGEX` does not allow.
+    """
+    names = []
+    for expression in _EVAL_ROLE.findall(markdown):
+        if not re.match(EVAL_NAME_REGEX, expression):
+            raise ValueError(f"{{eval}}`{expression}`: expected a name or f\"{{name:format}}\"")
+        names.append(re.search(_NAME, expression[1:] if expression.startswith('f"') else expression).group())
+    return names
 
 
 class ClaimError(AssertionError):
@@ -48,10 +79,34 @@ class Facts:
         return self
 
     def publish(self) -> Facts:
-        """Check every claim, then glue every value for the page's prose (``{glue:text}`name```)."""
-        from myst_nb import glue  # imported here: myst-nb is the [book] extra, the rest is numpy only
+        """Check every claim (:class:`ClaimError` if one is false), then bind every value as a name in
+        the running notebook for the prose's ``{eval}`` roles. Outside IPython only the check runs.
 
+        A value may not take the name of a built-in or of a variable the notebook defined itself
+        (``ValueError``): the prose would then read whichever was bound last. Publishing the same
+        name again (re-running the cell) is fine.
+        """
         self.check()
-        for name, value in self.values.items():
-            glue(name, value, display=False)
+        try:
+            from IPython import get_ipython
+        except ImportError:  # IPython comes with any notebook; a plain script has no prose to feed
+            return self
+        shell = get_ipython()
+        if shell is None:
+            return self
+        namespace = shell.user_ns
+        published = namespace.setdefault("_neurotrace_published", set())
+        clashes = sorted(name for name in self.values
+                         if hasattr(builtins, name) or (name in namespace and name not in published))
+        if clashes:
+            raise ValueError(f"cannot publish {', '.join(clashes)}: the name is already taken in this notebook "
+                             "(rename the value or the variable)")
+        namespace.update(self.values)
+        published.update(self.values)
         return self
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """What a notebook shows under a publish cell: one line, not every value."""
+        printer.text(f"{len(self.values)} numbers and names for the text on this page; "
+                     f"{len(self.claims)} claims checked, "
+                     + ("all true." if not self.failed() else f"{len(self.failed())} false."))

@@ -126,6 +126,47 @@ def _exercise_facts() -> Facts:
     return Facts(values, claims)
 
 
+# The lesson plans: (slot, minutes) in order; ``None`` takes the minutes from the exercise's own
+# timing (``neurotrace.exercises.EXERCISES``), so a plan cannot give an exercise less time than it takes.
+REGIME_SLOTS = (("intro", 5), ("clean", 5), ("confounded", 8), ("suppressor", 10), ("redundant", 6),
+                ("interaction", 6))
+LESSON_PLANS = {
+    60: REGIME_SLOTS + (("exercise_1", None), ("results", 5)),
+    # The first part is the 60-minute plan's regimes; half the room does Exercise 2, half Exercise 3.
+    90: (("regimes", sum(m for _, m in REGIME_SLOTS)), ("methods", 10), ("exercise_2_or_3", None),
+         ("neurons", 10), ("homework", 5)),
+}
+
+
+def lesson_plans() -> Facts:
+    """The 60- and 90-minute plans' time slots: ``plan<length>_<slot>`` = ``"start–end"`` (minutes).
+
+    Claims: each plan fills its length exactly; both visit every regime page (the 90-minute plan
+    in its first part, the 60-minute plan's regime slots); an exercise's slot is that exercise's
+    own time, and Exercise 2 and Exercise 3 take the same time, so the room can split between them.
+    """
+    from ..exercises import EXERCISES  # here, not at the top: neurotrace.exercises imports neurotrace.claims
+
+    minutes = {f"exercise_{e.number}": e.minutes for e in EXERCISES}
+    minutes["exercise_2_or_3"] = max(minutes["exercise_2"], minutes["exercise_3"])
+    values, claims = {}, {}
+    for length, plan in LESSON_PLANS.items():
+        start = 0
+        for slot, slot_minutes in plan:
+            slot_minutes = minutes[slot] if slot_minutes is None else slot_minutes
+            values[f"plan{length}_{slot}"] = f"{start}–{start + slot_minutes}"
+            start += slot_minutes
+        claims[f"the {length}-minute plan fills {length} minutes exactly"] = start == length
+    regime_end = sum(m for _, m in REGIME_SLOTS)
+    claims["the 60-minute plan gives every regime page a slot of its own"] = \
+        all(any(slot == regime for slot, _ in LESSON_PLANS[60]) for regime in CIRCUITS)
+    claims["the 90-minute plan's first part is the 60-minute plan's regime slots"] = \
+        values["plan90_regimes"] == f"0–{regime_end}" == f"0–{values['plan60_interaction'].split('–')[1]}"
+    claims["Exercise 2 and Exercise 3 take the same time"] = minutes["exercise_2"] == minutes["exercise_3"]
+    values["regimes_minutes"] = regime_end
+    return Facts(values, claims)
+
+
 def instructors_page(slider_strengths) -> Facts:
     """The instructor's guide: every number its lesson plans and discussion questions quote.
 
@@ -143,7 +184,7 @@ def instructors_page(slider_strengths) -> Facts:
                     for t in ("task", "effect"))
     facts = (table_facts(table) | controls(control) | null_facts(null) | neuron_facts(task, effect)
              | ig_quadrature() | _slider_facts([r for r in CIRCUITS if CIRCUITS[r].target], slider_strengths)
-             | _exercise_facts())
+             | _exercise_facts() | lesson_plans())
 
     def mean(method, regime):
         return cell_mean(table, method, regime)

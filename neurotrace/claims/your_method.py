@@ -15,7 +15,7 @@ from .facts import Facts
 from .regimes import control_is_clean
 
 
-def your_method_page(results, curve, method: str = "abs_weight") -> Facts:
+def your_method_page(results, curve=None, method: str = "abs_weight") -> Facts:
     """The page's reading of a registered method that scores features by ``|v| @ |W|``.
 
     ``results``: ``evaluate()`` with the method registered; ``curve``: ``sweep("suppressor", ...,
@@ -25,6 +25,9 @@ def your_method_page(results, curve, method: str = "abs_weight") -> Facts:
     Claims: the method is fooled on the suppressor and holds everywhere else; its scores are the
     weights quoted; the confounder's weights are exactly 0; along the sweep it breaks before the
     gradient while patching holds, and at strength 0 the suppressor is the clean circuit.
+
+    Without ``curve`` only the table's values and claims: the page publishes them under its table,
+    before the prose that reads them, and publishes again with the curve under the sweep.
     """
     j = {r: index(results, r) for r in results.circuits}
     i = results.methods.index(method)
@@ -32,16 +35,11 @@ def your_method_page(results, curve, method: str = "abs_weight") -> Facts:
     fooled = [r for r, a in row.items() if a < FOOLED_BELOW]
     supp, conf = make_circuit("suppressor"), make_circuit("confounded")
     reach = weight_reach(supp)
-    grid = curve.strengths
-    breaks = {m: fooled_from(curve.curve(m), grid) for m in (method, "gradient")}
-    decoy_reach = [float(weight_reach(make_circuit("suppressor", strength=s))[supp.decoy].max()) for s in grid]
     values = {
         "seeds": results.seeds, "fooled_below": FOOLED_BELOW, "holds_at": HOLDS_AT,
         **{f"{method}_{r}": a for r, a in row.items()},
         f"{method}_fooled_by": ", ".join(fooled) or "none",
         "decoy_weight": float(reach[supp.decoy].max()), "causal_weight": float(reach[supp.causal].max()),
-        f"{method}_breaks": breaks[method], "gradient_breaks": breaks["gradient"],
-        "patching_min": float(curve.curve("patching").min()), "sweep_top": float(grid.max()),
     }
     claims = {
         f"{method} is fooled on the suppressor and holds on every other regime":
@@ -52,6 +50,17 @@ def your_method_page(results, curve, method: str = "abs_weight") -> Facts:
             bool(np.all(weight_reach(conf)[conf.decoy] == 0)),
         "on seed 0 a suppressor decoy's weights outweigh every causal feature's": reach[supp.decoy].max()
             > reach[supp.causal].max(),
+    }
+    if curve is None:
+        return Facts(values, claims)
+    grid = curve.strengths
+    breaks = {m: fooled_from(curve.curve(m), grid) for m in (method, "gradient")}
+    decoy_reach = [float(weight_reach(make_circuit("suppressor", strength=s))[supp.decoy].max()) for s in grid]
+    values |= {
+        f"{method}_breaks": breaks[method], "gradient_breaks": breaks["gradient"],
+        "patching_min": float(curve.curve("patching").min()), "sweep_top": float(grid.max()),
+    }
+    claims |= {
         "the decoys' weights grow with the strength": bool(np.all(np.diff(decoy_reach) > 0)),
         f"{method} and gradient saliency both score 1 at strength 0":
             curve.curve(method)[0] == 1.0 and curve.curve("gradient")[0] == 1.0,
