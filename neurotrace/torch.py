@@ -1,6 +1,6 @@
 """The PyTorch / Captum bridge (the ``[torch]`` extra): circuits as ``nn.Module`` s.
 
-    pip install "neurotrace[torch]"        # torch>=2.1 and captum
+    python -m pip install -e ".[torch]"     # from the clone: torch>=2.1 and captum
 
 >>> import neurotrace as nt
 >>> from neurotrace.torch import to_module, captum_method
@@ -24,7 +24,8 @@ try:
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised only where torch is absent
     raise ImportError(
-        "neurotrace.torch needs PyTorch: pip install 'neurotrace[torch]' (torch>=2.1 and captum)"
+        "neurotrace.torch needs PyTorch and Captum, the [torch] extra: from the clone, "
+        "python -m pip install -e \".[torch]\" (torch>=2.1 and captum)"
     ) from exc
 
 from ._checks import check_choice

@@ -23,15 +23,31 @@ def commands():
     return re.findall(r"```console\n(.+?)\n```", quick)
 
 
-def test_quickstart_has_exactly_two_commands_build_then_test():
-    build, test = commands()
+def test_quickstart_makes_a_virtual_environment_then_has_two_commands_build_then_test():
+    venv, build, test = commands()
+    assert "python3 -m venv .venv" in venv and ". .venv/bin/activate" in venv  # a stock Debian has no `python`
     assert "jupyter-book build . -W --keep-going" in build and "pip install" in build
     assert "pytest" in test and "pip install" in test and "[dev,book]" in test
+    assert build.startswith("python -m pip install -e ") and test.startswith("python -m pip install -e ")
+
+
+def test_nobody_is_told_to_install_a_name_the_project_does_not_own():
+    """The index's "neurotrace" is an unrelated project: install from the clone, never by that name."""
+    name = re.search(r'^name = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M).group(1)
+    assert name == "neurotrace-circuits"
+    texts = {p: p.read_text(encoding="utf-8") for p in [ROOT / "README.md", ROOT / "binder" / "requirements.txt",
+                                                         ROOT / ".ci" / "run", *ROOT.glob("book/**/*.ipynb"),
+                                                         *ROOT.glob("neurotrace/**/*.py")]}
+    by_that_name = re.compile(r"pip install\s+(?:-\S+\s+)*['\"]?neurotrace(?![-\w])")
+    assert by_that_name.search("pip install 'neurotrace[torch]'") and not by_that_name.search('pip install -e ".[lab]"')
+    for path, text in texts.items():
+        bad = [line.strip() for line in text.splitlines() if by_that_name.search(line)]
+        assert not bad, f"{path.relative_to(ROOT)}: {bad}"
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    _, test = commands()
+    _, _, test = commands()
     assert test in ci.splitlines(), f"{test!r} is not a line of .ci/run"
     # and exit status 5 (no tests collected) is a failure there
     assert re.search(r'"\$rc" -eq 5 \] && fail', ci)

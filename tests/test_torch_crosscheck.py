@@ -11,7 +11,11 @@ import pytest
 
 import neurotrace as nt
 
-torch = pytest.importorskip("torch")
+# Why these tests skip, and how to run them (torch and captum are the optional [torch] extra).
+TORCH_MISSING = ("torch/captum are not installed (the optional [torch] extra). To run these tests, from the "
+                 "clone: python -m pip install -e \".[torch]\" (a CPU build of torch is enough), then "
+                 "python -m pytest tests/test_torch.py tests/test_torch_crosscheck.py")
+torch = pytest.importorskip("torch", reason=TORCH_MISSING)
 
 TORCH_ACTIVATIONS = {
     "tanh": torch.tanh,
