@@ -428,3 +428,31 @@ def test_the_harness_shows_progress_per_stage(monkeypatch):
     assert stages == ["real labels", "scrambled-label null",
                       *[f"strength {s:g}" for s in (harness.claims.CONTROL, *harness.claims.BAND)],
                       *[f"neuron level ({t})" for t in nt.HIDDEN_TRUTHS]]
+
+
+def test_ctrl_c_while_numpy_imports_is_exit_130_without_a_traceback(monkeypatch, capsys):
+    # The command's entry point guards the import of neurotrace.cli (numpy loads then, a few tenths
+    # of a second); a Ctrl-C there would otherwise print a KeyboardInterrupt traceback.
+    import builtins
+    import importlib.metadata
+
+    import _neurotrace_launcher as launcher
+
+    (entry,) = [e for e in importlib.metadata.entry_points(group="console_scripts")
+                if e.name == "neurotrace" and e.dist.name == "neurotrace-circuits"]
+    assert entry.value == "_neurotrace_launcher:main"
+    assert launcher.INTERRUPTED == cli.EXIT["interrupted"] == 130
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "neurotrace.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert launcher.main() == 130
+    assert capsys.readouterr().err == "\n"
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    monkeypatch.setattr(sys, "argv", ["neurotrace", "--version"])
+    assert launcher.main() == 0  # and without an interrupt it is the command itself
+    assert capsys.readouterr().out.startswith("neurotrace ")
