@@ -326,13 +326,17 @@ def _count(structs, v_structure) -> int:
 def _weights(seed: int) -> dict:
     """Per-seed weights of the core, jittered around 1 (output signs random), from one stream."""
     rng = make_rng("deep-circuit", seed)
-    return {
+    w = {
         "g": rng.uniform(0.75, 1.25, 4),  # x_i -> u_i
         "h": rng.uniform(0.75, 1.25, 4),  # u_i -> m_i
         "c": rng.uniform(0.75, 1.25, 4),  # m_i -> p or q
         "out": rng.uniform(0.75, 1.25, 3) * rng.choice([-1.0, 1.0], 3),  # p, q, m3 -> y
         "idle": rng.uniform(0.75, 1.25, 5),
     }
+    # m3 reaches y twice, through q and through the skip edge: give both routes one sign, so that
+    # they never cancel in the data (as a switch pair's pathways at the feature level).
+    w["out"][2] = abs(w["out"][2]) * np.sign(w["out"][1])
+    return w
 
 
 def _core(net: _Net, w: dict, *, gain: float = 1.0, layer1=(), layer2=(), layer3=(), m_reads=None):

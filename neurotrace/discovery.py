@@ -415,3 +415,36 @@ def faithfulness(circuit, X, kept, rng=None, *, corruption: str = "resample") ->
     none = np.abs(Ac @ circuit.v - y).mean()
     alone = np.abs(circuit.forward_patched(A, Ac, ~np.asarray(kept, dtype=bool)) - y).mean()
     return float(1.0 - alone / none) if none > 0 else 1.0
+
+
+def faithfulness_of(results) -> np.ndarray:
+    """Per method, regime and seed of an edge-level ``results``: the faithfulness of the circuit
+    each ranking recovers (its top ``k`` edges, ``k`` the size of the true circuit, whole tie
+    groups only), on the same circuits and data. ``(n_methods, n_circuits, n_seeds)``.
+
+    The corrupted input comes from the stream ``("faithfulness", seed)``, shared by every method.
+    """
+    if results.level != "edge":
+        raise ValueError(f"faithfulness_of needs edge-level results (got level={results.level!r})")
+    out = np.empty(results.auroc.shape)
+    for j, name in enumerate(results.circuits):
+        for s in range(results.seeds):
+            circuit = make_deep_circuit(name, strength=results.strength, seed=s)
+            X = circuit.sample(results.samples, make_rng("data", s))
+            k = int(circuit.causal_edges.sum())
+            for i in range(len(results.methods)):
+                kept = recovered(results.importances[i, j, s, : circuit.n_edges], k)
+                out[i, j, s] = faithfulness(circuit, X, kept, make_rng("faithfulness", s))
+    return out
+
+
+def sweep_edges(circuit: str, strengths, *, methods=None, seeds: int = 16, samples: int = 512):
+    """Edge AUROC of ``methods`` on edge-level regime ``circuit`` at each strength: a ``Sweep``."""
+    from .evaluate import Sweep
+
+    check_choice(circuit, EDGE_CIRCUITS, "edge-level circuit")
+    methods = _names(methods, EDGE_METHODS, "edge method")
+    grid = np.array([check_strength(s) for s in np.atleast_1d(strengths)], dtype=float)
+    auroc = np.stack([evaluate_edges(methods, circuit, seeds=seeds, samples=samples, strength=s).auroc[:, 0]
+                      for s in grid], axis=1)
+    return Sweep(circuit, methods, grid, auroc, check_seeds(seeds), check_samples(samples))
