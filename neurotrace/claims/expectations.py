@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..circuits import CIRCUITS
+from ..deep import EDGE_CIRCUITS
 from ._shared import families, to_the_top
 
 HOLDS_AT = 0.99
@@ -42,6 +43,11 @@ GAP_TOL = 0.01  # ... "enough": a completeness gap below this
 BUMP_SEEDS = 8  # exercise 4, going further: the bump centred on IG's baseline
 
 
+def regime_entry(name: str):
+    """The registry entry of a regime at either level: ``CIRCUITS[name]`` or ``EDGE_CIRCUITS[name]``."""
+    return CIRCUITS[name] if name in CIRCUITS else EDGE_CIRCUITS[name]
+
+
 def verdict(mean: float) -> str:
     """``"holds"`` (>= HOLDS_AT), ``"fooled"`` (< FOOLED_BELOW), or ``"between"``."""
     if mean >= HOLDS_AT:
@@ -67,7 +73,7 @@ def expectation(regime: str, method: str, family: str, strength: float) -> str |
     if strength == CONTROL:
         return "holds"
     if strength in BAND:
-        return "fooled" if method in CIRCUITS[regime].fools else "holds"
+        return "fooled" if method in regime_entry(regime).fools else "holds"
     return None
 
 
@@ -114,4 +120,4 @@ def fooled_where(results) -> dict:
 
 def listed_where(method: str, regimes) -> tuple:
     """The regimes (of ``regimes``) whose ``fools`` lists ``method``."""
-    return tuple(r for r in regimes if method in CIRCUITS[r].fools)
+    return tuple(r for r in regimes if method in regime_entry(r).fools)
