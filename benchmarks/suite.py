@@ -29,6 +29,10 @@ FLOOR_RATIO = 2.0  # each method within 2x of its bare-numpy floor
 EVALUATE_SECONDS = 2.0  # the full default evaluate() table
 REDRAW_SECONDS = 0.1  # one slider redraw
 MEMORY_GROWTH = 1.25  # IG's peak at 256 steps vs at 16 steps: must not grow with steps
+# Targets from issue 16 (the edge level), on a 3-layer, 64-unit network with skip connections.
+EAP_SPEEDUP = 10.0  # EAP at least 10x faster than per-edge patching
+ACDC_SECONDS = 10.0  # ACDC on that network
+EDGE_TABLE_SECONDS = 5.0  # the full edge-level table (evaluate_edges at the reference settings)
 
 SAMPLES = 512
 STEPS = 64
@@ -358,6 +362,35 @@ def memory(circuit, settings: Settings) -> dict:
             "growth": peaks[many] / peaks[few], "met": bool(peaks[many] <= MEMORY_GROWTH * peaks[few])}
 
 
+def edges(settings: Settings) -> dict:
+    """The edge level: EAP against per-edge patching (checked to agree on a linear network, where
+    first order is exact), ACDC's wall clock, and the full edge table -- on a dense 3-layer,
+    64-unit network with skip connections (``deep.random_deep_circuit``)."""
+    from dataclasses import replace
+
+    from neurotrace import deep
+    from neurotrace import discovery as D
+
+    network = deep.random_deep_circuit(width=64, layers=3)
+    X = network.sample(SAMPLES, nt.make_rng("data", 0))
+    linear = replace(network, activation="linear")
+    eap, patched = D.eap(linear, X, nt.make_rng("bench", 0)), D.edge_patching(linear, X, nt.make_rng("bench", 0))
+    diff = float(np.abs(eap - patched).max())  # on a linear network EAP is exact: the two agree
+    times = compare({"eap": lambda: D.eap(network, X, nt.make_rng("bench", 0)),
+                     "edge_patching": lambda: D.edge_patching(network, X, nt.make_rng("bench", 0))},
+                    repeats=max(1, settings.repeats // 7))
+    acdc = median_seconds(lambda: D.acdc(network, X, nt.make_rng("bench", 0)), repeats=1, min_seconds=0)
+    table = median_seconds(lambda: D.evaluate_edges(), repeats=settings.evaluate_repeats, min_seconds=0)
+    speedup = times["edge_patching"] / times["eap"]
+    return {"network": {"width": 64, "layers": 3, "edges": network.n_edges, "samples": SAMPLES},
+            "eap_s": times["eap"], "edge_patching_s": times["edge_patching"], "eap_speedup": speedup,
+            "eap_vs_patching_linear_max_diff": diff, "target_eap_speedup": EAP_SPEEDUP,
+            "acdc_s": acdc, "target_acdc_s": ACDC_SECONDS, "edge_table_s": table,
+            "target_edge_table_s": EDGE_TABLE_SECONDS,
+            "met": bool(speedup >= EAP_SPEEDUP and acdc <= ACDC_SECONDS and table <= EDGE_TABLE_SECONDS
+                        and diff < 1e-9)}
+
+
 def run(quick: bool = False, log=print) -> dict:
     """Every measurement, as one JSON-ready dict."""
     settings = Settings.make(quick)
@@ -371,7 +404,8 @@ def run(quick: bool = False, log=print) -> dict:
                       ("floors", lambda: floor_comparisons(circuit, X, settings)),
                       ("budgets", lambda: budgets(settings)),
                       ("scaling", lambda: scaling(circuit, settings)),
-                      ("memory", lambda: memory(circuit, settings))):
+                      ("memory", lambda: memory(circuit, settings)),
+                      ("edges", lambda: edges(settings))):
         log(f"[benchmarks] {key} ...")
         out[key] = step()
     out["elapsed_s"] = time.time() - started
