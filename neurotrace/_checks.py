@@ -34,7 +34,8 @@ _SHOWN = 40  # characters of a bad value shown in a message
 
 
 def show(value) -> str:
-    """``repr(value)``, cut to about 40 characters: a message stays one readable line."""
+    """``repr(value)``, cut to about 40 characters: a message stays one readable line. An array (or
+    a tensor) is shown by its type and shape, never its numbers."""
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()) and len(value.strip()) > _SHOWN:
         sign = "negative " if value.strip().startswith("-") else ""
         return f"a {sign}{len(value.strip().lstrip('+-')):,}-digit number"
@@ -42,6 +43,9 @@ def show(value) -> str:
         digits = len(str(abs(int(value)))) if int(value).bit_length() < 10_000 else \
             int(int(value).bit_length() * math.log10(2)) + 1  # str() refuses > 4300 digits
         return f"a {'negative ' if value < 0 else ''}{digits:,}-digit number"
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and len(shape) >= 1 and not isinstance(value, (str, bytes)):  # an array, a tensor
+        return f"a {type(value).__name__} of shape {tuple(int(n) for n in shape)}"
     try:
         text = repr(value)
     except Exception:  # a broken __repr__ must not hide the real error

@@ -21,13 +21,15 @@ confounder can live in the data while having exactly zero weight into the networ
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import types
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ._checks import check_choice, check_seed, check_strength
+from ._checks import check_choice, check_seed, check_strength, show
 from ._rng import make_rng
 from .activations import ACTIVATIONS
 
@@ -45,7 +47,9 @@ class Circuit:
     ``mixing (n_features, n_features)``, ``switches`` bool ``(n_features,)``.
 
     Data: ``X = Z @ mixing.T`` with ``Z ~ N(0, I)``; a feature marked in ``switches`` is then
-    replaced by its sign (a +/-1 switch whose "absent" value is 0, the mean).
+    replaced by its sign (a +/-1 switch whose "absent" value is 0, the mean). A circuit with a
+    ``sampler`` -- ``sampler(n, rng) -> (n, n_features)`` -- draws its data from it instead
+    (:func:`circuit_from_weights`); every draw is checked (shape, finite numbers).
     """
 
     name: str
@@ -62,6 +66,7 @@ class Circuit:
     fools: tuple = ()
     seed: int = 0
     switches: np.ndarray | None = None
+    sampler: object = field(default=None, repr=False)
     phi: object = field(init=False, repr=False)
     dphi: object = field(init=False, repr=False)
 
@@ -85,6 +90,9 @@ class Circuit:
             raise ValueError(f"causal, decoy, switches and mixing must match the {d} features of W")
         if self.hidden_causal.shape != (h,):
             raise ValueError(f"hidden_causal must have shape ({h},)")
+        if self.sampler is not None and not callable(self.sampler):
+            raise TypeError(f"sampler must be a function sampler(n, rng) -> (n, {d}) array, or None "
+                            f"(got {type(self.sampler).__name__})")
         phi, dphi = ACTIVATIONS[self.activation]
         object.__setattr__(self, "phi", phi)
         object.__setattr__(self, "dphi", dphi)
@@ -132,11 +140,30 @@ class Circuit:
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``X (n, n_features)`` from the circuit's data distribution."""
+        if self.sampler is not None:
+            return _checked_draw(self, int(n), rng)
         Z = rng.standard_normal((int(n), self.n_features))
         X = Z @ self.mixing.T
         if self.switches.any():
             X[:, self.switches] = np.sign(X[:, self.switches])
         return X
+
+
+def _checked_draw(circuit: Circuit, n: int, rng) -> np.ndarray:
+    """``circuit.sampler(n, rng)`` as a fresh float array, or a ``ValueError`` naming the circuit."""
+    where = f"the sampler of circuit {circuit.name!r}"
+    X = circuit.sampler(n, rng)
+    if np.iscomplexobj(X):
+        raise ValueError(f"{where} returned complex numbers; data must be real")
+    try:
+        X = np.array(X, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{where} returned {type(X).__name__}, not an array of numbers") from None
+    if X.shape != (n, circuit.n_features):
+        raise ValueError(f"{where} returned shape {X.shape} for n={n:,}; expected ({n:,}, {circuit.n_features})")
+    if not np.isfinite(X).all():
+        raise ValueError(f"{where} returned NaN or inf")
+    return X
 
 
 # --- the shared causal core ----------------------------------------------------------------
@@ -459,3 +486,224 @@ def make_circuit(name: str, *, strength: float = 1.0, seed: int = 0) -> Circuit:
     """Build the circuit ``name`` at decoy ``strength`` (0 to ``MAX_STRENGTH`` = 100) with per-seed weights."""
     check_choice(name, CIRCUITS, "circuit")
     return CIRCUITS[name](strength=check_strength(strength), seed=check_seed(seed))
+
+
+# --- your own circuits -------------------------------------------------------------------------
+
+BUILTIN_CIRCUITS = frozenset(CIRCUITS)
+DEFAULT_DATA = "independent standard normal features: X ~ N(0, I)"
+"""The data distribution of :func:`circuit_from_weights` when no ``sampler`` is given."""
+
+
+def _matrix(value, what: str, ndim: int) -> np.ndarray:
+    """``value`` as a float array of ``ndim`` dimensions of finite numbers; messages name shapes, never values."""
+    if np.iscomplexobj(value):
+        raise ValueError(f"{what} must hold real numbers (got complex)")
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{what} must be an array of numbers (got {type(value).__name__})") from None
+    if arr.ndim != ndim:
+        shape = "(n_hidden, n_features)" if ndim == 2 else "(n_hidden,)"
+        raise ValueError(f"{what} must be a {ndim}-D array of shape {shape} (got {arr.ndim}-D, shape {arr.shape})")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{what} must be finite (got NaN or inf in {int((~np.isfinite(arr)).sum()):,} entries)")
+    return arr
+
+
+def _feature_mask(value, n_features: int, what: str) -> np.ndarray:
+    """A bool mask ``(n_features,)`` from a bool mask or from feature indices."""
+    if isinstance(value, (str, bytes)) or np.ndim(value) > 1:
+        raise ValueError(f"{what} must be a bool mask of {n_features} features or a list of feature indices "
+                         f"(got {type(value).__name__})")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a bool mask or a list of feature indices (got {type(value).__name__})"
+                         ) from None
+    if arr.dtype == bool:
+        if arr.shape != (n_features,):
+            raise ValueError(f"{what} as a bool mask must have shape ({n_features},) to match W's {n_features} "
+                             f"features (got shape {arr.shape})")
+        return arr.copy()
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{what} must be a bool mask of {n_features} features or a list of integer feature "
+                         f"indices (got {arr.dtype} values)")
+    indices = arr.astype(int).ravel()
+    if indices.size and (indices.min() < 0 or indices.max() >= n_features):
+        raise ValueError(f"{what}: feature indices must be from 0 to {n_features - 1} (got one outside)")
+    mask = np.zeros(n_features, dtype=bool)
+    mask[indices] = True
+    return mask
+
+
+def circuit_from_weights(W, b, v, activation: str, causal, *, name: str = "custom", decoy=None,
+                         hidden_causal=None, sampler=None, description: str = "", strength: float = 1.0,
+                         seed: int = 0) -> Circuit:
+    """A :class:`Circuit` computing ``y = v . activation(W x + b)`` from your weights and ground truth.
+
+    ``W (n_hidden, n_features)``, ``b`` and ``v (n_hidden,)`` (``b=None``: zeros); ``activation``
+    one of ``neurotrace.ACTIVATIONS`` (tanh, sigmoid, relu, linear). ``causal``: the features
+    the AUROC should put on top, as a bool mask ``(n_features,)`` or a list of feature indices;
+    it must mark at least one feature and leave one out. ``decoy`` (same forms, default none)
+    only labels features in the command line's and the book's output. ``hidden_causal``: the
+    task circuit's units (default: units that read a causal feature and have ``v != 0``).
+
+    Data: without ``sampler``, :data:`DEFAULT_DATA` -- every feature an independent standard
+    normal. With ``sampler(n, rng) -> (n, n_features)`` the circuit draws from it (``rng`` is a
+    numpy ``Generator``; draw only from it, and ``evaluate`` stays reproducible); it is tried
+    once here, and every draw is checked. Score it with ``nt.evaluate(circuits=[circuit])``, or
+    register it by name with :func:`register_circuit`.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"circuit name must be a Python identifier (got {show(name)})")
+    W = _matrix(W, "W", 2)
+    h, d = W.shape
+    if h == 0 or d < 2:
+        raise ValueError(f"W must have at least one hidden unit and two features (got shape {W.shape})")
+    b = np.zeros(h) if b is None else _matrix(b, "b", 1)
+    v = _matrix(v, "v", 1)
+    for arr, what in ((b, "b"), (v, "v")):
+        if arr.shape != (h,):
+            raise ValueError(f"{what} must have shape ({h},) to match W's {h} hidden units (got shape {arr.shape})")
+    check_choice(activation, ACTIVATIONS, "activation")
+    causal = _feature_mask(causal, d, "causal")
+    if not causal.any() or causal.all():
+        raise ValueError(f"causal must mark at least one feature and leave at least one out: AUROC needs both "
+                         f"(got {int(causal.sum())} of {d})")
+    decoy = np.zeros(d, dtype=bool) if decoy is None else _feature_mask(decoy, d, "decoy")
+    if hidden_causal is None:
+        hidden_causal = (W[:, causal] != 0).any(axis=1) & (v != 0)
+    else:
+        hidden_causal = np.asarray(hidden_causal)
+        if hidden_causal.dtype != bool or hidden_causal.shape != (h,):
+            raise ValueError(f"hidden_causal must be a bool mask of shape ({h},) (got {hidden_causal.dtype} "
+                             f"of shape {hidden_causal.shape})")
+    if not isinstance(description, str):
+        raise TypeError(f"description must be a string (got {type(description).__name__})")
+    circuit = Circuit(name=name, strength=check_strength(strength), W=W, b=b, v=v, activation=activation,
+                      causal=causal, decoy=decoy, mixing=np.eye(d), hidden_causal=hidden_causal,
+                      description=description, seed=check_seed(seed), sampler=sampler)
+    if sampler is not None:
+        _checked_draw(circuit, 4, make_rng("sampler check", 0))  # a bad sampler fails here, not mid-table
+    return circuit
+
+
+def _signature_takes(fn, **kwargs) -> bool:
+    try:
+        inspect.signature(fn).bind(**kwargs)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): trust it
+        return True
+    return True
+
+
+def as_builder(source, name: str | None = None):
+    """``(name, builder)`` for a circuit given as a :class:`Circuit` (the same at every strength and
+    seed), a :class:`Regime`, or a function ``builder(strength=..., seed=...) -> Circuit``.
+
+    The builder returns the circuit under ``name`` (default: the circuit's own name, or the
+    regime's); a function that returns anything but a ``Circuit`` is a ``TypeError`` naming it.
+    """
+    if isinstance(source, Circuit):
+        circuit = source if name in (None, source.name) else replace(source, name=name)
+        return circuit.name, lambda strength=1.0, seed=0: circuit
+    if isinstance(source, Regime):
+        return (name or source.name), source
+    if not callable(source):
+        raise TypeError("a circuit must be a registered name, a neurotrace Circuit (nt.circuit_from_weights) or a "
+                        f"function builder(strength, seed) -> Circuit (got {type(source).__name__})")
+    label = getattr(source, "__name__", type(source).__name__)
+    if not _signature_takes(source, strength=1.0, seed=0):
+        raise TypeError(f"circuit builder {label!r} must accept (strength, seed) as keywords, "
+                        "e.g. def build(strength=1.0, seed=0): ...")
+
+    def build(strength=1.0, seed=0):
+        out = source(strength=strength, seed=seed)
+        if not isinstance(out, Circuit):
+            raise TypeError(f"circuit builder {label!r} returned {type(out).__name__}, not a neurotrace Circuit "
+                            "(build one with nt.circuit_from_weights)")
+        return out if name in (None, out.name) else replace(out, name=name)
+
+    if name is None:
+        name = build(strength=1.0, seed=0).name
+    return name, build
+
+
+def register_circuit(name: str, circuit=None, *, description: str | None = None, fools=(),
+                     complete: float | None = None, replace: bool = False):
+    """Add a circuit to ``CIRCUITS`` under ``name``: then ``evaluate``, ``sweep`` and the command line
+    know it by name, like a built-in regime.
+
+    ``circuit``: a :class:`Circuit` (e.g. from :func:`circuit_from_weights`; the same at every
+    strength and seed) or a builder ``builder(strength=1.0, seed=0) -> Circuit``. Use it as a call,
+    ``register_circuit("mine", circuit)``, or as a decorator on a builder,
+    ``@register_circuit("mine")``. ``description`` (default: the circuit's own), ``fools`` (the
+    methods you expect it to fool: names, or a mapping name -> reason) and ``complete`` (the
+    strength from which it stops changing; 0 for a fixed circuit) go into its :class:`Regime`.
+
+    A name already registered is an error, unless ``replace=True``: re-running a notebook cell
+    that registers a circuit then replaces it. Built-in regimes cannot be replaced. For a
+    registration that lasts one ``with`` block, use :func:`registered_circuit`. Returns the
+    :class:`Regime` (the function, as a decorator).
+    """
+    if circuit is None:
+        return lambda fn: (register_circuit(name, fn, description=description, fools=fools, complete=complete,
+                                            replace=replace), fn)[1]
+    _check_new_name(name, CIRCUITS, BUILTIN_CIRCUITS, "circuit", replace)
+    name, build = as_builder(circuit, name)
+    built = build(strength=1.0, seed=0)
+    if description is None:
+        description = built.description or f"your circuit {name!r}"
+    if isinstance(fools, str) or not isinstance(fools, (dict, types.MappingProxyType, list, tuple)):
+        raise TypeError(f"fools must be a list of method names or a mapping method -> reason (got "
+                        f"{type(fools).__name__})")
+    fools = dict(fools) if isinstance(fools, (dict, types.MappingProxyType)) else {m: "" for m in fools}
+    if any(not isinstance(m, str) or not isinstance(r, str) for m, r in fools.items()):
+        raise TypeError("fools must name methods by string, each with a reason string")
+    if complete is None and isinstance(circuit, Circuit):
+        complete = 0.0
+    regime = Regime(name, build, description, fools, complete)
+    CIRCUITS[name] = regime
+    return regime
+
+
+def _check_new_name(name, registry, builtins, what: str, replace: bool) -> None:
+    """A registration's name: an identifier; free, or ``replace=True`` and not a built-in."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"{what} name must be a Python identifier (got {show(name)})")
+    if not isinstance(replace, bool):
+        raise TypeError(f"replace must be True or False (got {type(replace).__name__})")
+    if name in builtins and name in registry and not replace:
+        raise ValueError(f"{what} {name!r} is already registered: a built-in, which cannot be replaced; register "
+                         "yours under another name")
+    if name in builtins and replace:
+        raise ValueError(f"{what} {name!r} is built in and cannot be replaced; register yours under another name")
+    if name in registry and not replace:
+        raise ValueError(f"{what} {name!r} is already registered; pass replace=True to replace it (e.g. when "
+                         f"re-running a notebook cell), or use nt.registered_{what}(...) in a with block")
+
+
+def unregister_circuit(name: str) -> Regime:
+    """Remove a circuit you registered from ``CIRCUITS`` (built-in regimes stay)."""
+    check_choice(name, CIRCUITS, "circuit")
+    if name in BUILTIN_CIRCUITS:
+        raise ValueError(f"circuit {name!r} is built in and cannot be unregistered")
+    return CIRCUITS.pop(name)
+
+
+@contextlib.contextmanager
+def registered_circuit(name: str, circuit, **kwargs):
+    """Register a circuit for the ``with`` block only (:func:`register_circuit`'s arguments); on
+    leaving, ``CIRCUITS`` is as before -- with ``replace=True``, the circuit it replaced is back."""
+    previous = CIRCUITS.get(name)
+    regime = register_circuit(name, circuit, **kwargs)
+    try:
+        yield regime
+    finally:
+        if CIRCUITS.get(name) is regime:
+            if previous is not None:
+                CIRCUITS[name] = previous
+            else:
+                del CIRCUITS[name]

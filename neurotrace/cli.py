@@ -49,7 +49,7 @@ from ._checks import (
 )
 from .evaluate import LEVELS, run_seed
 from .hidden import HIDDEN_TRUTHS
-from .methods import PluginError
+from .methods import PluginError, check_options
 from .plugins import ENV_VAR as PLUGINS_VAR
 from .plugins import import_plugin, load_plugins, split_plugin_args
 from .scoring import tie_groups
@@ -185,6 +185,68 @@ def _add_options(parser, names, required=()):
     parser.add_argument("--json", action="store_true", help="machine-readable output with the same content")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no progress line (shown on stderr only when it is a terminal, for runs over a second)")
+
+
+OPTION_FLAG = "--option"
+OPTION_HELP = ("a method's option, METHOD.NAME=VALUE, e.g. patching.corruption=zero or integrated_gradients.steps=128; "
+               "repeatable (the methods' options: the library's docs)")
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def _typed(entry, name: str, text: str):
+    """``text`` as the type of option ``name``'s default: bool, int, float or str (None: a number if it reads
+    as one, else the text)."""
+    default = inspect.signature(entry.fn).parameters[name].default
+    where = f"{entry.name}.{name}"
+    if isinstance(default, bool):
+        if text.strip().lower() not in _TRUE + _FALSE:
+            raise ValueError(f"{where} must be true or false (got {show(text)})")
+        return text.strip().lower() in _TRUE
+    if isinstance(default, int):
+        try:
+            return int(text.strip()) if len(text.strip()) <= 30 else int("x")
+        except ValueError:
+            raise ValueError(f"{where} must be an integer (got {show(text)})") from None
+    if isinstance(default, float):
+        try:
+            return float(text.strip()) if len(text.strip()) <= 40 else float("x")
+        except ValueError:
+            raise ValueError(f"{where} must be a number (got {show(text)})") from None
+    if default is None or default is inspect.Parameter.empty:
+        for kind in (int, float):
+            try:
+                return kind(text.strip())
+            except ValueError:
+                pass
+    return text
+
+
+def method_options(args, registry=None) -> dict:
+    """``--option METHOD.NAME=VALUE`` flags as ``evaluate``'s ``options``: ``{method: {name: value}}``.
+
+    The method and the option must exist (the library's wording), the value is typed by the option's
+    default; a bad one is a ``ValueError`` naming ``--option``. The method checks the value itself when it runs.
+    """
+    registry = nt.METHODS if registry is None else registry
+    out: dict = {}
+    for raw in getattr(args, "option", None) or ():
+        head, sep, value = raw.partition("=")
+        method, dot, name = head.strip().partition(".")
+        try:
+            if not (sep and dot and method and name):
+                raise ValueError(f"expected METHOD.NAME=VALUE, e.g. patching.corruption=zero (got {show(raw)})")
+            check_choice(method, registry, "method")
+            check_options(registry[method], {name: None})
+            if name in out.get(method, {}):
+                raise ValueError(f"{method}.{name} is given twice")
+            out.setdefault(method, {})[name] = _typed(registry[method], name, value)
+        except ValueError as err:
+            raise ValueError(f"argument {OPTION_FLAG}: {err}") from None
+    return out
+
+
+def _shown_options(options: dict) -> str:
+    return " ".join(f"{m}.{k}={v}" for m, given in options.items() for k, v in given.items())
 
 
 # --- colour: only on a terminal, never with NO_COLOR ----------------------------------------
@@ -442,18 +504,24 @@ def cmd_attribute(args, paint, progress=None):
     name = resolve(args, "circuit", required=True)
     samples, seed = resolve(args, "samples"), resolve(args, "seed")
     labels, strength = resolve(args, "labels"), resolve(args, "strength")
+    options = method_options(args)
+    if set(options) - {method}:
+        raise ValueError(f"argument {OPTION_FLAG}: {sorted(set(options) - {method})[0]!r} is not the method run "
+                         f"here ({method!r})")
     circuit, scores, truth = run_seed(name, method, seed=seed, samples=samples, labels=labels,
-                                      strength=strength, progress=progress)
+                                      strength=strength, progress=progress, options=options)
     scores = scores[0]
     score = nt.auroc(scores, truth)
     groups = tie_groups(scores)  # best first; a group of several is a tie, in no order
     family = nt.METHODS[method].family
     fooled = labels == "real" and score < claims.FOOLED_BELOW
     why = _reason(name, method, strength, seed, samples) if fooled else None
+    if why and options:
+        why += " (the reason the registry gives for the method's default options)"
     if args.json:
         return json.dumps({
             "method": method, "family": family, "circuit": name, "labels": labels,
-            "samples": samples, "seed": seed, "strength": strength, "auroc": score,
+            "samples": samples, "seed": seed, "strength": strength, "options": options.get(method, {}), "auroc": score,
             "fools": list(circuit.fools), "fooled": bool(fooled), "why": why,
             "features": [{"feature": f"f{i}", "importance": float(scores[i]), "tie_group": k,
                           "ground_truth": bool(truth[i]), "decoy": bool(circuit.decoy[i])}
@@ -475,7 +543,7 @@ def cmd_attribute(args, paint, progress=None):
         shown.append("...")
     indent = " " * 11
     lines = [
-        f"method   : {paint(method, 'bold')}  ({family})",
+        f"method   : {paint(method, 'bold')}  ({family})" + (f"  {_shown_options(options)}" if options else ""),
         f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
         f"auroc    : {paint(f'{score:.4f}', 'bold')}   {GLOSS}",
         f"features : {_wrap(plain, shown, indent)}",
@@ -495,19 +563,22 @@ def cmd_compare(args, paint, progress=None):
     name = resolve(args, "circuit", required=True)
     samples, seed = resolve(args, "samples"), resolve(args, "seed")
     labels, strength = resolve(args, "labels"), resolve(args, "strength")
+    options = method_options(args)
     circuit, scores, truth = run_seed(name, None, seed=seed, samples=samples, labels=labels,
-                                      strength=strength, progress=progress)
+                                      strength=strength, progress=progress, options=options)
     methods = tuple(nt.METHODS)
     aurocs = nt.auroc_rows(scores, np.broadcast_to(truth, scores.shape))
     top_k = int(truth.sum())  # AUROC 1.0 exactly when the top k are the k ground-truth features
     tops = [_top_groups(tie_groups(row), top_k) for row in scores]
     # With real labels, a method below the fooled bar is shown with the reason it fails here.
     fooled = [m for r, m in enumerate(methods) if labels == "real" and aurocs[r] < claims.FOOLED_BELOW]
-    why = {m: _reason(name, m, strength, seed, samples) for m in fooled}
+    why = {m: _reason(name, m, strength, seed, samples)
+           + (" (the reason the registry gives for the method's default options)" if m in options else "")
+           for m in fooled}
     if args.json:
         return json.dumps({
             "circuit": name, "labels": labels, "samples": samples, "seed": seed, "strength": strength,
-            "fools": list(circuit.fools), "fooled_below": claims.FOOLED_BELOW,
+            "options": options, "fools": list(circuit.fools), "fooled_below": claims.FOOLED_BELOW,
             "ground_truth": _names_of(truth), "decoys": _names_of(circuit.decoy),
             "methods": [{"method": m, "family": nt.METHODS[m].family, "auroc": float(aurocs[r]),
                          "top": [f"f{i}" for g in tops[r] for i in g],
@@ -521,6 +592,7 @@ def cmd_compare(args, paint, progress=None):
     lines = [
         f"circuit  : {_settings_line(name, labels, samples, seed, strength)}",
         textwrap.fill(circuit.description, WIDTH, initial_indent=" " * 11, subsequent_indent=" " * 11),
+        *([f"options  : {_shown_options(options)}"] if options else []),
         "",
         f"{'method'.ljust(mw)}  {'family'.ljust(fw)}  auroc   top {top_k} features",
     ]
@@ -553,15 +625,17 @@ def cmd_table(args, paint, progress=None):
     if truth is not None and level != "hidden":
         raise UsageError(f"{args.prog}: error: --truth {truth} applies to --level hidden only "
                          "(the input level's truth is the causal features)")
+    options = method_options(args, nt.HIDDEN_METHODS if level == "hidden" else nt.METHODS)
     res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength, level=level, truth=truth,
-                      progress=progress)
+                      progress=progress, options=options)
     if args.json:
         return json.dumps(res.to_dict(), indent=2)
     against = {"task": "the task circuit (units that read a causal feature, with a non-zero output weight)",
                "effect": "the units with an individual effect (their patch alone moves the output)"}
     return "\n".join([
         f"Mean AUROC ± standard error over {seeds} seeds x {samples} samples, labels={labels}, "
-        f"strength={strength:g}" + (f", hidden units, truth={res.truth}" if level == "hidden" else ""),
+        f"strength={strength:g}" + (f", hidden units, truth={res.truth}" if level == "hidden" else "")
+        + (f", options: {_shown_options(options)}" if options else ""),
         *([f"hidden units scored against {against[res.truth]}"] if level == "hidden" else []),
         f"{GLOSS}",
         "",
@@ -595,7 +669,8 @@ COMMANDS = {
                   ["neurotrace attribute --method gradient --circuit suppressor",
                    "neurotrace attribute --method patching --circuit suppressor --seed 3",
                    "neurotrace attribute --method correlation --circuit confounded --labels scrambled",
-                   "NEUROTRACE_METHOD=gradient neurotrace attribute --circuit suppressor --json"]),
+                   "NEUROTRACE_METHOD=gradient neurotrace attribute --circuit suppressor --json",
+                   "neurotrace attribute --method patching --circuit redundant --option patching.corruption=zero"]),
     "compare": (cmd_compare, "every registered method on one circuit, one row each",
                 ("circuit", "samples", "seed", "labels", "strength"), ("circuit",),
                 ["neurotrace compare --circuit confounded",
@@ -603,6 +678,7 @@ COMMANDS = {
     "table": (cmd_table, "mean AUROC of every method on every circuit (the evals/RESULTS.md table)",
               ("seeds", "samples", "labels", "strength", "level", "truth"), (),
               ["neurotrace table", "neurotrace table --labels scrambled --seeds 256",
+               "neurotrace table --option patching.corruption=zero --option smoothgrad.copies=64",
                "neurotrace table --level hidden", "neurotrace table --level hidden --truth effect",
                "neurotrace table --strength 0.5 --json"]),
 }
@@ -653,6 +729,8 @@ def build_parser() -> _Parser:
                            formatter_class=_formatter,
                            epilog="examples:\n" + "\n".join(f"  {e}" for e in examples))
         _add_options(p, options, required)
+        if name in NEEDS_METHODS:
+            p.add_argument(OPTION_FLAG, metavar="M.NAME=VALUE", action="append", help=OPTION_HELP)
         p.set_defaults(run=fn, prog=p.prog)
     return parser
 

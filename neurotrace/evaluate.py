@@ -9,15 +9,16 @@ control are paired.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._checks import check_choice, check_labels, check_memory, check_samples, check_seed, check_seeds, check_strength
 from ._rng import make_rng
-from .circuits import CIRCUITS, make_circuit
+from .circuits import CIRCUITS, Circuit, as_builder
 from .hidden import HIDDEN_METHODS, HIDDEN_TRUTHS, attribute_hidden, hidden_truth
-from .methods import METHODS, attribute
+from .methods import METHODS, attribute, check_options
 from .scoring import auroc_rows, scramble
 
 
@@ -39,6 +40,71 @@ def _names(given, registry, what):
         repeated = next(n for n in names if names.count(n) > 1)
         raise ValueError(f"{what}s must not repeat a name (got {repeated!r} twice)")
     return names
+
+
+def _circuits(given) -> dict:
+    """``{name: builder(strength=, seed=) -> Circuit}`` for the circuits to run, in order.
+
+    ``given``: ``None`` (every registered circuit), or one or a list of: a registered name, a
+    :class:`~neurotrace.circuits.Circuit` (used as it is at every seed and strength), or a
+    builder function ``builder(strength, seed) -> Circuit`` (named by the circuits it builds).
+    """
+    if given is None:
+        return dict(CIRCUITS)
+    if isinstance(given, (str, Circuit)) or callable(given):
+        given = (given,)
+    try:
+        given = tuple(given)
+    except TypeError:
+        raise TypeError("circuits must be a name, a Circuit, a builder function builder(strength, seed) -> Circuit, "
+                        f"or a list of them, or None for all (got {type(given).__name__})") from None
+    if not given:
+        raise ValueError(f"circuits must name at least one circuit, or be None for all (got an empty list); "
+                         f"registered: {', '.join(CIRCUITS)}")
+    out = {}
+    for item in given:
+        if isinstance(item, str) or not (isinstance(item, Circuit) or callable(item)):
+            name = check_choice(item, CIRCUITS, "circuit")
+            build = CIRCUITS[name]
+        else:
+            name, build = as_builder(item)
+        if name in out:
+            raise ValueError(f"circuits must not repeat a name (got {name!r} twice); give each circuit its own name "
+                             "(circuit_from_weights(..., name=...))")
+        out[name] = build
+    return out
+
+
+def _method_options(options, methods, registry, what: str = "method") -> dict:
+    """``options``: ``{method: {option: value}}`` for methods among ``methods``, each option one the
+    method accepts (``ValueError`` naming the valid ones otherwise). Values are checked by the method."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"options must be a dict {{method: {{option: value}}}}, e.g. "
+                        f"{{'patching': {{'corruption': 'zero'}}}} (got {type(options).__name__})")
+    out = {}
+    for method, given in options.items():
+        check_choice(method, registry, what)
+        if method not in methods:
+            raise ValueError(f"options are given for {what} {method!r}, which is not among the methods run "
+                             f"({', '.join(methods)})")
+        if not isinstance(given, Mapping):
+            raise TypeError(f"options[{method!r}] must be a dict {{option: value}} (got {type(given).__name__})")
+        check_options(registry[method], given, what)
+        out[method] = dict(given)
+    return out
+
+
+def _no_loose_options(function: str, loose: dict, registry) -> None:
+    """``evaluate(["patching"], corruption="zero")``: say where a method's option goes."""
+    if loose:
+        name = next(iter(loose))
+        takers = [m for m, entry in registry.items() if name in entry.options]
+        example = takers[0] if takers else "method"
+        raise TypeError(f"{function}() got an unexpected keyword argument {name!r}; a method's options go in "
+                        f"options={{{example!r}: {{{name!r}: ...}}}}"
+                        + (f" ({name!r} is an option of {', '.join(takers)})" if takers else ""))
 
 
 def _check_progress(progress):
@@ -72,7 +138,7 @@ def truth_mask(circuit, truth: str = "causal") -> np.ndarray:
     return circuit.causal if truth == "causal" else hidden_truth(circuit, truth)
 
 
-def _run(circuit, methods, samples, seed, labels, level="input", truth="causal", tick=None):
+def _run(circuit, methods, samples, seed, labels, level="input", truth="causal", tick=None, options=None):
     """Importances ``(n_methods, n_units)`` and the mask to score them against.
 
     The data are read-only: every method sees the same ``X``, and none can change it for the
@@ -83,7 +149,7 @@ def _run(circuit, methods, samples, seed, labels, level="input", truth="causal",
     X.flags.writeable = False
     scores = np.empty((len(methods), circuit.n_hidden if level == "hidden" else circuit.n_features))
     for k, m in enumerate(methods):
-        scores[k] = attribute_fn(m, circuit, X, rng=make_rng("method", m, seed))
+        scores[k] = attribute_fn(m, circuit, X, rng=make_rng("method", m, seed), **(options or {}).get(m, {}))
         if tick is not None:
             tick()
     mask = truth_mask(circuit, truth)
@@ -92,22 +158,28 @@ def _run(circuit, methods, samples, seed, labels, level="input", truth="causal",
     return scores, mask
 
 
-def run_seed(circuit: str, methods=None, *, seed: int = 0, samples: int = 512, labels: str = "real",
-             strength: float = 1.0, progress=None):
+def run_seed(circuit, methods=None, *, seed: int = 0, samples: int = 512, labels: str = "real",
+             strength: float = 1.0, progress=None, options=None):
     """What :func:`evaluate` computes for one circuit at one seed, with the same streams.
+
+    ``circuit``: a name, a ``Circuit`` or a builder, as in :func:`evaluate`; ``options`` too.
 
     Returns ``(Circuit, importances (n_methods, n_features), mask (n_features,))``; the mask is
     the one scored against (``circuit.causal``, or its scrambled copy). ``evaluate(...).importances
     [:, j, seed]`` equals these importances, so the command line can show one seed of the table.
     ``progress(done, total)``, if given, is called after each method.
     """
-    check_choice(circuit, CIRCUITS, "circuit")
+    if isinstance(circuit, (list, tuple)) or circuit is None:
+        raise TypeError(f"circuit must be one circuit: a name, a Circuit or a builder (got {type(circuit).__name__})")
+    (build,) = _circuits(circuit).values()
     methods = _names(methods, METHODS, "method")
+    options = _method_options(options, methods, METHODS)
     seed, samples = check_seed(seed), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
     progress = _check_progress(progress)
-    built = make_circuit(circuit, strength=strength, seed=seed)
-    scores, mask = _run(built, methods, samples, seed, labels, tick=_counter(progress, len(methods)))
+    built = build(strength=strength, seed=seed)
+    scores, mask = _run(built, methods, samples, seed, labels, tick=_counter(progress, len(methods)),
+                        options=options)
     return built, scores, mask
 
 
@@ -131,7 +203,11 @@ class Results:
     """Per-seed AUROCs of ``methods x circuits``.
 
     ``auroc``: ``(n_methods, n_circuits, n_seeds)``; ``importances``:
-    ``(n_methods, n_circuits, n_seeds, n_features)``.
+    ``(n_methods, n_circuits, n_seeds, n_features)``. ``options``: the options each method ran
+    with (``{method: {option: value}}``; a method absent ran with its defaults).
+
+    Out: :meth:`to_markdown`, :meth:`to_dict` (JSON), :meth:`to_csv`, :meth:`to_dataframe`
+    (pandas, optional); :func:`combine` joins two runs (built-ins, then plug-ins) into one table.
     """
 
     methods: tuple
@@ -145,6 +221,7 @@ class Results:
     level: str = "input"
     families: tuple = ()  # each method's family when it was run (a plug-in may be gone since)
     truth: str = "causal"  # the mask scored against: "causal" (input level), "task" or "effect" (hidden)
+    options: dict = field(default_factory=dict)  # {method: {option: value}} the run passed
 
     def mean(self) -> np.ndarray:
         """Mean AUROC over seeds, ``(n_methods, n_circuits)``."""
@@ -167,40 +244,199 @@ class Results:
         return self.auroc[i, j]
 
     def to_markdown(self, errors: str = "sem", digits: int = 3) -> str:
-        """A markdown table: one row per method, ``mean ± sem`` (or ``std``) per circuit."""
-        check_choice(errors, ("sem", "std", "none"), "errors")
-        spread = {"sem": self.sem, "std": self.std}.get(errors)
+        """A markdown table: one row per method, ``mean ± sem`` (or ``std``) per circuit.
+
+        ``errors="sem_nonzero"``: ``mean ± sem`` only where the seeds disagree; a cell whose
+        seeds all scored the same (its standard error is exactly 0) shows the mean alone, and a
+        line under the table says so. ``"none"``: the means alone.
+        """
+        check_choice(errors, ("sem", "sem_nonzero", "std", "none"), "errors")
+        spread = {"sem": self.sem, "sem_nonzero": self.sem, "std": self.std}.get(errors)
         mean = self.mean()
         err = spread() if spread else None
+        shown = np.ones(mean.shape, dtype=bool)
+        if errors == "sem_nonzero":
+            shown = np.ptp(self.auroc, axis=-1) > 0  # every seed the same: the sem is exactly 0
         heads = [f"{c} (control)" if c == "clean" else c for c in self.circuits]
         lines = ["| method | family | " + " | ".join(heads) + " |",
                  "|---|---|" + "---:|" * len(heads)]
         for i, m in enumerate(self.methods):
-            cells = [f"{mean[i, j]:.{digits}f}" + (f" ± {err[i, j]:.{digits}f}" if err is not None else "")
+            cells = [f"{mean[i, j]:.{digits}f}"
+                     + (f" ± {err[i, j]:.{digits}f}" if err is not None and shown[i, j] else "")
                      for j in range(len(self.circuits))]
             registry = _level(self.level)[0]
             family = self.families[i] if self.families else registry[m].family if m in registry else "?"
             lines.append(f"| {m} | {family} | " + " | ".join(cells) + " |")
+        if errors == "sem_nonzero":
+            note = f"± is the standard error over {self.seeds} seeds"
+            if self.seeds < 2:
+                note = "One seed: no standard error"
+            elif not shown.all():
+                note += (f"; a mean shown without one has standard error 0: all {self.seeds} seeds scored it "
+                         "the same")
+            lines += ["", note + "."]
         return "\n".join(lines)
 
+    def family(self, method: str) -> str:
+        """The family ``method`` had when it ran (``"?"`` for a plug-in gone since, in old results)."""
+        i = self.methods.index(check_choice(method, self.methods, "method"))
+        if self.families:
+            return self.families[i]
+        registry = _level(self.level)[0]
+        return registry[method].family if method in registry else "?"
+
     def to_dict(self) -> dict:
-        """Plain-Python summary (JSON-ready): settings, mean, std, sem and per-seed AUROCs."""
+        """Plain-Python summary (JSON-ready): settings, mean, std, sem and per-seed AUROCs.
+
+        ``{"settings": {"seeds", "samples", "labels", "strength", "level", "truth", "options"},
+        "cells": [{"method", "family", "circuit", "mean", "std", "sem", "per_seed": [one AUROC per
+        seed, seed 0 first]}, ...]}``, one cell per method and circuit, methods outermost.
+        ``options`` is ``{method: {option: value}}`` (a value JSON cannot hold is shown as text).
+        ``neurotrace table --json`` prints this.
+        """
         mean, std, sem = self.mean(), self.std(), self.sem()
         return {
             "settings": {"seeds": self.seeds, "samples": self.samples, "labels": self.labels,
-                         "strength": self.strength, "level": self.level, "truth": self.truth},
+                         "strength": self.strength, "level": self.level, "truth": self.truth,
+                         "options": _plain_options(self.options)},
             "cells": [
-                {"method": m, "circuit": c, "mean": float(mean[i, j]), "std": float(std[i, j]),
-                 "sem": float(sem[i, j]), "per_seed": self.auroc[i, j].tolist()}
+                {"method": m, "family": self.family(m), "circuit": c, "mean": float(mean[i, j]),
+                 "std": float(std[i, j]), "sem": float(sem[i, j]), "per_seed": self.auroc[i, j].tolist()}
                 for i, m in enumerate(self.methods) for j, c in enumerate(self.circuits)
             ],
         }
 
+    def rows(self, per_seed: bool = False) -> list[dict]:
+        """The table as flat rows (what :meth:`to_csv` and :meth:`to_dataframe` hold): one per method
+        and circuit (``mean``, ``std``, ``sem``), or with ``per_seed=True`` one per seed (``seed``,
+        ``auroc``); each with the run's settings and the method's ``options`` as text."""
+        if not isinstance(per_seed, bool):
+            raise TypeError(f"per_seed must be True or False (got {type(per_seed).__name__})")
+        mean, std, sem = self.mean(), self.std(), self.sem()
+        settings = {"seeds": self.seeds, "samples": self.samples, "labels": self.labels, "strength": self.strength,
+                    "level": self.level, "truth": self.truth}
+        out = []
+        for i, m in enumerate(self.methods):
+            head = {"method": m, "family": self.family(m)}
+            shown = " ".join(f"{k}={v}" for k, v in _plain_options({m: self.options.get(m, {})})[m].items())
+            for j, c in enumerate(self.circuits):
+                if per_seed:
+                    out += [{**head, "circuit": c, "seed": s, "auroc": float(self.auroc[i, j, s]), **settings,
+                             "options": shown} for s in range(self.seeds)]
+                else:
+                    out.append({**head, "circuit": c, "mean": float(mean[i, j]), "std": float(std[i, j]),
+                                "sem": float(sem[i, j]), **settings, "options": shown})
+        return out
+
+    def to_csv(self, path=None, *, per_seed: bool = False):
+        """The table as CSV (:meth:`rows`, a header line first): returned as text, or written to
+        ``path`` -- atomically (a temporary file renamed over it: a reader or a kill never sees
+        half a file) -- and the path returned."""
+        import csv
+        import io
+
+        rows = self.rows(per_seed)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: repr(v) if isinstance(v, float) else v for k, v in row.items()} for row in rows)
+        if path is None:
+            return buffer.getvalue()
+        from ._io import write_text_atomic
+
+        return write_text_atomic(path, buffer.getvalue())
+
+    def to_dataframe(self, per_seed: bool = False):
+        """The table as a pandas ``DataFrame`` (:meth:`rows`). pandas is optional: without it, an
+        ``ImportError`` says how to install it."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("Results.to_dataframe needs pandas, which neurotrace does not install: in the clone, "
+                              "python -m pip install -e \".[pandas]\" (Results.to_csv and to_dict need nothing)"
+                              ) from None
+        return pandas.DataFrame(self.rows(per_seed))
+
+    def combine(self, *others) -> Results:
+        """This table joined with ``others``: see :func:`combine`."""
+        return combine(self, *others)
+
+
+def _plain_options(options: dict) -> dict:
+    """``{method: {option: value}}`` with plain, JSON-ready values (others shown as short text)."""
+    from ._checks import show
+
+    def plain(value):
+        if isinstance(value, np.generic):
+            value = value.item()
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        return show(value)
+
+    return {m: {k: plain(v) for k, v in given.items()} for m, given in options.items()}
+
+
+SETTINGS = ("seeds", "samples", "labels", "strength", "level", "truth")
+
+
+def combine(*results) -> Results:
+    """One table from several runs: the same circuits with other methods (built-ins, then your
+    plug-ins), or the same methods on other circuits.
+
+    Every run must have the same settings (``seeds``, ``samples``, ``labels``, ``strength``,
+    ``level``, ``truth``) -- otherwise their numbers would not be comparable -- and no method (or
+    circuit) may appear twice. ``ValueError`` says which setting or name is in the way.
+    """
+    if len(results) == 1 and isinstance(results[0], (list, tuple)):
+        results = tuple(results[0])
+    if not results:
+        raise ValueError("combine needs at least one Results")
+    for r in results:
+        if not isinstance(r, Results):
+            raise TypeError(f"combine takes Results from evaluate (got {type(r).__name__})")
+    first = results[0]
+    for r in results[1:]:
+        for name in SETTINGS:
+            if getattr(r, name) != getattr(first, name):
+                raise ValueError(f"cannot combine results whose {name} differ ({getattr(first, name)!r} and "
+                                 f"{getattr(r, name)!r}): run both with the same {name}")
+    same_circuits = all(r.circuits == first.circuits for r in results)
+    same_methods = all(r.methods == first.methods for r in results)
+    if same_circuits:
+        axis, names, what = 0, [m for r in results for m in r.methods], "method"
+    elif same_methods:
+        axis, names, what = 1, [c for r in results for c in r.circuits], "circuit"
+    else:
+        raise ValueError("cannot combine: the runs must have the same circuits (to add methods) or the same "
+                         "methods (to add circuits)")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"cannot combine: {what} {repeated[0]!r} is in more than one run")
+    if axis == 1 and any(r.options != first.options for r in results):
+        raise ValueError("cannot combine: the runs passed different method options")
+    width = max(r.importances.shape[-1] for r in results)
+    padded = [np.concatenate([r.importances, np.full(r.importances.shape[:-1] + (width - r.importances.shape[-1],),
+                                                     np.nan)], axis=-1) for r in results]
+    families = tuple(r.family(m) for r in results for m in r.methods) if axis == 0 else first.families
+    options = {m: o for r in results for m, o in r.options.items()}
+    return Results(
+        tuple(names) if axis == 0 else first.methods, first.circuits if axis == 0 else tuple(names),
+        np.concatenate([r.auroc for r in results], axis=axis), np.concatenate(padded, axis=axis),
+        first.seeds, first.samples, first.labels, first.strength, first.level, families, first.truth, options,
+    )
+
 
 def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512,
              labels: str = "real", strength: float = 1.0, level: str = "input", truth: str | None = None,
-             progress=None) -> Results:
+             progress=None, options=None, **loose) -> Results:
     """Score ``methods`` (default: all registered) on ``circuits`` (default: all) over seeds.
+
+    ``circuits``: registered names, and your own circuits as they are -- a ``Circuit``
+    (``nt.circuit_from_weights``; the same weights at every seed and strength: the seeds vary
+    its data and the methods' draws) or a builder function ``builder(strength, seed) -> Circuit``
+    -- named in the table by their ``name``. ``options``: per-method options,
+    ``{method: {option: value}}``, e.g. ``options={"patching": {"corruption": "zero"}}``; an
+    option a method does not take is a ``ValueError`` naming the ones it does.
 
     ``labels="scrambled"`` scores against a shuffled ground-truth mask per seed: the null,
     which every method should bring to ~0.5. ``level="hidden"`` scores hidden units with the
@@ -215,17 +451,20 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     """
     registry, _ = _level(level)
     truth = _truth(level, truth)
+    _no_loose_options("evaluate", loose, registry)
     methods = _names(methods, registry, "method")
-    circuits = _names(circuits, CIRCUITS, "circuit")
+    builders = _circuits(circuits)
+    circuits = tuple(builders)
+    options = _method_options(options, methods, registry, "method" if level == "input" else "hidden-unit method")
     seeds, samples = check_seeds(seeds), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
     progress = _check_progress(progress)
-    _check_table_memory(methods, circuits, seeds, samples, strength, level)
+    _check_table_memory(methods, builders, seeds, samples, strength, level)
     tick = _counter(progress, len(methods) * len(circuits) * seeds)
     blocks = []
     for name in circuits:
-        runs = [_run(make_circuit(name, strength=strength, seed=s), methods, samples, s, labels, level, truth, tick)
-                for s in range(seeds)]
+        runs = [_run(builders[name](strength=strength, seed=s), methods, samples, s, labels, level, truth, tick,
+                     options) for s in range(seeds)]
         imp = np.stack([r[0] for r in runs], axis=1)  # (methods, seeds, units)
         masks = np.broadcast_to(np.stack([r[1] for r in runs]), imp.shape)
         scores = auroc_rows(imp.reshape(-1, imp.shape[-1]), masks.reshape(-1, imp.shape[-1]))
@@ -236,14 +475,15 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
         importances[:, j, :, : imp.shape[-1]] = imp
     auroc = np.stack([scores for _, scores in blocks], axis=1)
     families = tuple(registry[m].family for m in methods)
-    return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level, families, truth)
+    return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level, families, truth,
+                   options)
 
 
 def _check_table_memory(methods, circuits, seeds, samples, strength, level):
     """Refuse a table whose importances cannot fit in memory before computing any of it (a long
     run that would fail at its end): every circuit's block, then the padded array they are copied into."""
-    widths = [(lambda c: c.n_hidden if level == "hidden" else c.n_features)(make_circuit(name, strength=strength))
-              for name in circuits]
+    widths = [(lambda c: c.n_hidden if level == "hidden" else c.n_features)(build(strength=strength, seed=0))
+              for build in circuits.values()]
     need = 8.0 * len(methods) * seeds * (sum(widths) + len(circuits) * max(widths)) + 8.0 * 4 * samples * max(widths)
     check_memory(need, f"a table of {len(methods)} methods x {len(circuits)} circuits x {seeds:,} seeds",
                  "use fewer seeds")
@@ -276,14 +516,26 @@ class Sweep:
         return self.mean()[self.methods.index(check_choice(method, self.methods, "method"))]
 
 
-def sweep(circuit: str, strengths, *, methods=None, seeds: int = 16, samples: int = 512,
-          labels: str = "real", progress=None) -> Sweep:
+def sweep(circuit, strengths, *, methods=None, seeds: int = 16, samples: int = 512,
+          labels: str = "real", progress=None, options=None, **loose) -> Sweep:
     """AUROC of ``methods`` on regime ``circuit`` at each decoy strength in ``strengths``.
 
-    ``progress(done, total)``, if given, is called as in :func:`evaluate`, over the whole grid.
+    ``circuit``: a registered name or a builder function ``builder(strength, seed) -> Circuit``
+    (a ``Circuit`` object is the same at every strength: nothing to sweep). ``options`` as in
+    :func:`evaluate`. ``progress(done, total)``, if given, is called as in :func:`evaluate`,
+    over the whole grid.
     """
-    check_choice(circuit, CIRCUITS, "circuit")
+    _no_loose_options("sweep", loose, METHODS)
+    if isinstance(circuit, Circuit):
+        raise TypeError(f"sweep needs a circuit that changes with strength: a registered name or a builder function "
+                        f"builder(strength, seed) -> Circuit (got the Circuit {circuit.name!r}, the same at every "
+                        "strength); evaluate(circuits=[circuit]) scores it")
+    if isinstance(circuit, (list, tuple)) or circuit is None:
+        raise TypeError(f"sweep takes one circuit: a name or a builder (got {type(circuit).__name__})")
+    builders = _circuits(circuit)
+    (name,) = builders
     methods = _names(methods, METHODS, "method")
+    options = _method_options(options, methods, METHODS)
     seeds, samples, labels = check_seeds(seeds), check_samples(samples), check_labels(labels)
     progress = _check_progress(progress)
     if isinstance(strengths, str) or np.ndim(strengths) > 1:
@@ -297,7 +549,7 @@ def sweep(circuit: str, strengths, *, methods=None, seeds: int = 16, samples: in
     for k, strength in enumerate(grid):
         inner = None if progress is None else (
             lambda done, _total, k=k: (done or not k) and progress(k * per + done, len(grid) * per))
-        res = evaluate(methods, circuit, seeds=seeds, samples=samples, labels=labels, strength=strength,
-                       progress=inner)
+        res = evaluate(methods, builders[name], seeds=seeds, samples=samples, labels=labels, strength=strength,
+                       progress=inner, options=options)
         out[:, k] = res.auroc[:, 0]
-    return Sweep(circuit, methods, grid, out, seeds, samples)
+    return Sweep(name, methods, grid, out, seeds, samples)

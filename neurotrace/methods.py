@@ -9,6 +9,7 @@ samples only, to keep memory bounded.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import Callable
@@ -470,21 +471,25 @@ class Method:
 
 
 METHODS: dict[str, Method] = {}
+BUILTIN_METHODS: frozenset = frozenset()  # filled once the built-ins below are registered
 
 
-def register_method(name: str, fn: Callable | None = None, *, family: str, summary: str = ""):
+def register_method(name: str, fn: Callable | None = None, *, family: str, summary: str = "",
+                    replace: bool = False):
     """Add ``fn(circuit, X, rng, **options) -> (n_features,)`` to ``METHODS`` under ``name``.
 
     Use it as a call, ``register_method("mine", fn, family="proxy")``, or as a decorator,
     ``@register_method("mine", family="proxy")``. ``family`` is ``proxy``, ``causal`` or
-    ``baseline``. A duplicate name is an error; :func:`unregister_method` removes one.
+    ``baseline``. A name already registered is an error, unless ``replace=True`` (re-running a
+    notebook cell that registers a method then replaces it; built-in methods cannot be replaced);
+    :func:`unregister_method` removes one, and :func:`registered_method` registers one for a
+    ``with`` block only.
     """
     if fn is None:
-        return lambda f: (register_method(name, f, family=family, summary=summary), f)[1]
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"method name must be a Python identifier (got {name!r})")
-    if name in METHODS:
-        raise ValueError(f"method {name!r} is already registered (registered: {', '.join(METHODS)})")
+        return lambda f: (register_method(name, f, family=family, summary=summary, replace=replace), f)[1]
+    from .circuits import _check_new_name  # circuits does not import this module
+
+    _check_new_name(name, METHODS, BUILTIN_METHODS, "method", replace)
     if not callable(fn):
         raise ValueError(f"method {name!r} must be callable (got {type(fn).__name__})")
     check_choice(family, FAMILIES, "family")
@@ -535,6 +540,23 @@ register_method("attribution_patching", attribution_patching, family="proxy",
                 summary="mean |dy/dx_j * (x'_j - x_j)|: the first-order estimate of patching")
 register_method("shapley", shapley, family="causal",
                 summary="mean |exact Shapley value|, absent features set to the reference")
+BUILTIN_METHODS = frozenset(METHODS)
+
+
+@contextlib.contextmanager
+def registered_method(name: str, fn: Callable, *, family: str, summary: str = "", replace: bool = False):
+    """Register ``fn`` as method ``name`` for the ``with`` block only; on leaving, ``METHODS`` is as
+    before (with ``replace=True``, the method it replaced is back)."""
+    previous = METHODS.get(name)
+    method = register_method(name, fn, family=family, summary=summary, replace=replace)
+    try:
+        yield method
+    finally:
+        if METHODS.get(name) is method:
+            if previous is not None:
+                METHODS[name] = previous
+            else:
+                del METHODS[name]
 
 
 class PluginError(RuntimeError):

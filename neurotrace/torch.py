@@ -16,6 +16,8 @@ Captum itself is never imported here: ``captum_method`` takes the class you pass
 from __future__ import annotations
 
 import contextlib
+import random
+import warnings
 
 import numpy as np
 
@@ -29,8 +31,10 @@ except ImportError as exc:  # pragma: no cover - exercised only where torch is a
     ) from exc
 
 from ._checks import check_choice
+from ._rng import as_generator
 
-__all__ = ["CircuitModule", "captum_method", "to_module"]
+__all__ = ["CAPTUM_METHODS", "CircuitModule", "captum_method", "captum_table", "from_module", "gradient_shap_draws",
+           "to_module"]
 
 # torch's counterpart of each name in neurotrace.activations.ACTIVATIONS. relu's gradient at
 # exactly 0 is 0 in both, so gradients agree everywhere, not just almost everywhere.
@@ -75,63 +79,215 @@ def to_module(circuit) -> CircuitModule:
     return CircuitModule(circuit)
 
 
+_ACTIVATION_NAMES = {cls: name for name, cls in TORCH_ACTIVATIONS.items()}
+CONVERTIBLE = "Linear(n_features, n_hidden) -> Tanh | Sigmoid | ReLU | Identity -> Linear(n_hidden, 1)"
+
+
+def _layers(module):
+    """The module's three layers, in order: its leaf modules (a ``Sequential``, a ``CircuitModule``, or
+    any module whose submodules are exactly these three), or a ``ValueError`` naming what it found."""
+    leaves = [m for m in module.modules() if not list(m.children())]
+    found = ", ".join(type(m).__name__ for m in leaves) or "no layers"
+    shape = f"neurotrace converts {CONVERTIBLE}"
+    if len(leaves) == 2 and all(isinstance(m, nn.Linear) for m in leaves):
+        raise ValueError(f"cannot convert {type(module).__name__}: found Linear, Linear with no activation between; "
+                         f"{shape} (nn.Identity() for a linear network)")
+    if len(leaves) != 3:
+        raise ValueError(f"cannot convert {type(module).__name__}: found {len(leaves)} layers ({found}); {shape}")
+    hidden, activation, readout = leaves
+    for position, layer in (("first", hidden), ("last", readout)):
+        if not isinstance(layer, nn.Linear):
+            raise ValueError(f"cannot convert {type(module).__name__}: its {position} layer is "
+                             f"{type(layer).__name__}, not Linear; {shape}")
+    if type(activation) not in _ACTIVATION_NAMES:
+        raise ValueError(f"cannot convert {type(module).__name__}: activation {type(activation).__name__} has no "
+                         f"neurotrace counterpart (convertible: {', '.join(c.__name__ for c in _ACTIVATION_NAMES)})")
+    if readout.out_features != 1:
+        raise ValueError(f"cannot convert {type(module).__name__}: its last Linear has {readout.out_features} "
+                         "outputs; a circuit has one (Linear(n_hidden, 1))")
+    if readout.in_features != hidden.out_features:
+        raise ValueError(f"cannot convert {type(module).__name__}: its Linear layers do not chain "
+                         f"({hidden.out_features} hidden units out, {readout.in_features} in)")
+    return hidden, activation, readout
+
+
+def from_module(module, causal, *, name: str = "module", decoy=None, sampler=None, description: str = "",
+                ignore_output_bias: bool = False, check_samples: int = 64):
+    """A neurotrace :class:`~neurotrace.circuits.Circuit` from a PyTorch module of the shape
+    ``Linear(n_features, n_hidden) -> activation -> Linear(n_hidden, 1)``, any width.
+
+    The module may be an ``nn.Sequential`` of the three layers, :func:`to_module`'s
+    ``CircuitModule``, or any module whose only layers are these three, in this order;
+    the activation is ``nn.Tanh``, ``nn.Sigmoid``, ``nn.ReLU`` or ``nn.Identity``. Weights are
+    copied as float64 (a float32 module converts exactly). ``causal`` (the features the AUROC
+    should put on top: a bool mask or feature indices), ``decoy``, ``sampler`` and ``description``
+    are :func:`neurotrace.circuit_from_weights`'s; without ``sampler`` the data are its default,
+    independent standard normal features. Then ``nt.evaluate(circuits=[circuit])`` scores it.
+
+    What cannot be converted is a ``ValueError`` naming it: other layers or more of them, another
+    activation, more than one output, and a bias on the last layer (a circuit has no output bias;
+    no attribution score depends on a constant added to the output, so ``ignore_output_bias=True``
+    drops it). The circuit's forward is compared with the module's on ``check_samples`` draws from
+    the data: a module whose ``forward`` does something else than chaining its layers (a skip
+    connection, a scaling) is refused too. ``to_module(from_module(m, ...))`` holds ``m``'s weights
+    exactly, and ``from_module(to_module(c), c.causal)`` ``c``'s.
+    """
+    import neurotrace as nt
+
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"from_module needs a torch.nn.Module (got {type(module).__name__})")
+    hidden, activation, readout = _layers(module)
+    if readout.bias is not None and not ignore_output_bias:
+        raise ValueError(f"cannot convert {type(module).__name__}: its last Linear has a bias, and a circuit "
+                         "y = v . phi(W x + b) has none; no attribution score depends on a constant added to the "
+                         "output, so pass ignore_output_bias=True to drop it (or build the Linear with bias=False)")
+
+    def weights(tensor):
+        return tensor.detach().cpu().to(torch.float64).numpy().copy()
+
+    W = weights(hidden.weight)
+    b = weights(hidden.bias) if hidden.bias is not None else np.zeros(hidden.out_features)
+    v = weights(readout.weight)[0]
+    circuit = nt.circuit_from_weights(W, b, v, _ACTIVATION_NAMES[type(activation)], causal, name=name,
+                                      decoy=decoy, sampler=sampler, description=description)
+    X = circuit.sample(check_samples, nt.make_rng("from_module check", 0))
+    with torch.no_grad():
+        parameter = next(module.parameters())
+        out = module(torch.from_numpy(X).to(parameter.dtype))
+    out = out.detach().cpu().to(torch.float64).numpy()
+    if out.shape not in ((len(X),), (len(X), 1)):
+        raise ValueError(f"cannot convert {type(module).__name__}: its forward returns shape {tuple(out.shape)} for "
+                         f"{len(X)} samples; expected ({len(X)},) or ({len(X)}, 1)")
+    expected = circuit.forward(X) + (float(readout.bias.detach()[0]) if readout.bias is not None else 0.0)
+    tolerance = 1e-9 if parameter.dtype == torch.float64 else 1e-4
+    gap = float(np.max(np.abs(out.reshape(-1) - expected)))
+    if not gap <= tolerance * max(1.0, float(np.max(np.abs(expected)))):
+        raise ValueError(f"cannot convert {type(module).__name__}: its forward is not its three layers chained "
+                         f"(on {len(X)} samples it differs from v . phi(W x + b) by up to {gap:.3g}); "
+                         f"neurotrace converts {CONVERTIBLE}, computed in that order and nothing else")
+    return circuit
+
+
 @contextlib.contextmanager
-def _float64_and_seeded(rng):
-    """Run Captum in float64 with torch's global RNG seeded from ``rng``, then restore both.
+def _captum_context(rng):
+    """Run Captum in float64, on one thread, with every random draw seeded from ``rng``; then
+    restore the caller's dtype, thread count and random states, whatever happens.
 
     float64 default: Captum builds its Riemann nodes with ``torch.linspace`` in the default
     dtype, and float32 nodes would be off by ~1e-8. (Its IG step *weights* are cast to
     float32 whatever the default, ``integrated_gradients.py``: ``torch.tensor(step_sizes).float()``,
     so Gauss-Legendre IG agrees with :func:`neurotrace.integrated_gradients` to ~1e-7
     relative, and the Riemann rules with 2**k steps, whose weights are exact, to ~1e-14.)
-    Seeding: sampling methods (ShapleyValueSampling, NoiseTunnel, ...) draw from torch's
-    global RNG; ``fork_rng`` keeps that draw reproducible without touching the caller's state.
+    Seeding: Captum's samplers draw from torch's global RNG (ShapleyValueSampling,
+    FeaturePermutation, NoiseTunnel, Lime, KernelShap), numpy's (GradientShap's path points and
+    its choice of baselines) and Python's; each is seeded from ``rng`` and put back after.
+    One thread: these networks are tiny, and torch's thread pool costs more than it saves
+    (two threads made FeatureAblation 28x slower on a shared machine). DeepLift's warning about
+    the hooks it sets and Lime's and KernelShap's about fitting one model per sample, repeated on
+    every call, are silenced.
     """
-    previous = torch.get_default_dtype()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(rng.integers(2**63 - 1)))
-        torch.set_default_dtype(torch.float64)
+    previous_dtype, previous_threads = torch.get_default_dtype(), torch.get_num_threads()
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    seeds = rng.integers(2**32 - 1, size=3)
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Setting forward, backward hooks and attributes on non-linear")
+        # Lime and KernelShap say, on every call, that they fit one model per sample: neurotrace means them to.
+        warnings.filterwarnings("ignore", message=r"You are providing multiple inputs for Lime / Kernel SHAP")
         try:
+            torch.manual_seed(int(seeds[0]))
+            np.random.seed(int(seeds[1]))
+            random.seed(int(seeds[2]))
+            torch.set_default_dtype(torch.float64)
+            torch.set_num_threads(1)
             yield
         finally:
-            torch.set_default_dtype(previous)
+            torch.set_default_dtype(previous_dtype)
+            torch.set_num_threads(previous_threads)
+            np.random.set_state(numpy_state)
+            random.setstate(python_state)
 
 
-def _baselines(value, X):
-    """``"zero"`` / ``"mean"`` (of the samples X) as a ``(1, n_features)`` tensor; else as given."""
+BASELINES = ("zero", "mean", "data")
+
+
+def _baselines(value, X, background: int, rng):
+    """Captum's ``baselines`` for samples ``X``: ``"zero"`` / ``"mean"`` (of X) as ``(1, n_features)``;
+    ``"data"``: ``background`` rows of X drawn with ``rng`` (a background data set, for DeepLiftShap and
+    GradientShap); a number or a numpy array (one baseline, or a background data set ``(m, n_features)``)
+    as float64; anything else (a tensor) as given."""
     if isinstance(value, str):
-        check_choice(value, ("zero", "mean"), "baselines")
+        check_choice(value, BASELINES, "baselines")
+        if value == "data":
+            rows = rng.choice(len(X), size=min(background, len(X)), replace=False)
+            return torch.from_numpy(np.array(X[np.sort(rows)], dtype=np.float64))
         base = np.zeros(X.shape[1]) if value == "zero" else X.mean(axis=0)
         return torch.from_numpy(base)[None, :]
     if isinstance(value, np.ndarray):
-        return torch.from_numpy(np.asarray(value, dtype=np.float64))
+        if value.shape[-1:] != (X.shape[1],) or value.ndim > 2:
+            raise ValueError(f"baselines as an array must have shape ({X.shape[1]},) or (m, {X.shape[1]}) "
+                             f"(got shape {value.shape})")
+        return torch.from_numpy(np.array(value, dtype=np.float64).reshape(-1, X.shape[1]))
     return value
 
 
-def captum_method(captum_class, **attribute_kwargs):
-    """A neurotrace method ``(circuit, X, rng) -> (n_features,)`` from a Captum attribution class.
+def captum_method(captum_class, *, background: int = 32, **attribute_kwargs):
+    """A neurotrace method ``(circuit, X, rng=None) -> (n_features,)`` from a Captum attribution class.
 
     The method builds ``captum_class(to_module(circuit))``, calls
     ``.attribute(X, **attribute_kwargs)`` -- attributions ``(n_samples, n_features)`` -- and
     returns their mean absolute value over samples (neurotrace's convention: importance is
     magnitude). Register it with ``nt.register_method(name, captum_method(...), family=...)``.
+    For a class whose constructor needs more than the model, pass a factory instead, e.g.
+    ``lambda model: NoiseTunnel(Saliency(model))``.
 
-    ``baselines`` may also be ``"zero"`` or ``"mean"`` (the mean of the samples X being
-    attributed), so ``captum_method(FeatureAblation, baselines="mean")`` is patching with
-    ``corruption="mean"``. For a class whose constructor needs more than the model, pass a
-    factory instead, e.g. ``lambda model: NoiseTunnel(Saliency(model))``.
+    ``baselines`` may be ``"zero"``, ``"mean"`` (the mean of the samples X being attributed), or
+    ``"data"``: a background data set of ``background`` rows of X (default 32, drawn with ``rng``),
+    for the methods that average over baselines (``DeepLiftShap``, ``GradientShap``); or a numpy
+    array, one baseline ``(n_features,)`` or your own background ``(m, n_features)``.
+
+    Like the built-ins, ``rng`` may be ``None`` (a fixed stream), a seed or a ``Generator``, and
+    every random draw Captum makes -- torch's, numpy's and Python's global generators -- is seeded
+    from it and put back afterwards. Torch runs on one thread while the method works (the previous
+    setting is restored), and DeepLift's per-call warning about its hooks is kept out of the output.
+
+    Which Captum call reproduces which built-in row here (each checked in ``tests/test_torch.py``):
+
+    - ``Saliency`` = ``gradient`` (the same gradient, to rounding);
+    - ``InputXGradient`` = ``input_x_gradient``;
+    - ``IntegratedGradients`` with ``n_steps=64`` = ``integrated_gradients`` (the same Gauss-Legendre
+      nodes; Captum rounds its step weights to float32, ~1e-7). Captum's default ``n_steps=50`` is
+      too coarse for the suppressor's steep gates beyond strength 1: at strength 2 it falls below 1;
+    - ``DeepLift`` (zero baseline) = ``integrated_gradients`` with ``rule="exact"``: on a network
+      with one hidden layer its rescale rule is the exact path integral;
+    - ``FeatureAblation`` with ``baselines=0`` (or ``"zero"``) = ``patching`` with
+      ``corruption="zero"``, and with ``baselines="mean"`` = ``corruption="mean"`` (sign flipped:
+      Captum reports f(x) - f(x ablated)); ``Occlusion`` with ``sliding_window_shapes=(1,)`` is the
+      same one-feature ablation;
+    - ``FeaturePermutation`` ~ ``patching`` (``corruption="resample"``): each feature takes another
+      sample's value, but Captum permutes the batch (a sample may keep its own value) where
+      neurotrace draws a derangement;
+    - ``NoiseTunnel(Saliency)`` with ``nt_type="smoothgrad"`` ~ ``smoothgrad``: its ``stdevs`` is an
+      absolute noise scale, the same for every feature, where neurotrace's ``noise`` is relative to
+      each feature's standard deviation (here every feature's is ~1, so ``stdevs=0.15`` matches the
+      default ``noise=0.15`` in distribution, not draw for draw).
     """
     if not callable(captum_class):
-        raise ValueError(f"captum_method needs a Captum attribution class (got {captum_class!r})")
+        raise ValueError(f"captum_method needs a Captum attribution class (got {type(captum_class).__name__})")
+    if isinstance(background, bool) or not isinstance(background, (int, np.integer)) or background < 1:
+        raise ValueError(f"background must be a positive integer: the rows drawn for baselines='data' "
+                         f"(got {type(background).__name__})")
+    if isinstance(attribute_kwargs.get("baselines"), str):
+        check_choice(attribute_kwargs["baselines"], BASELINES, "baselines")
     label = getattr(captum_class, "__name__", type(captum_class).__name__)
     label = label if label.isidentifier() else "factory"  # a lambda is named '<lambda>'
-    settings = ", ".join(f"{k}={v!r}" for k, v in attribute_kwargs.items())
+    settings = ", ".join(f"{k}={v!r:.40}" for k, v in attribute_kwargs.items())
 
-    def method(circuit, X, rng):
+    def method(circuit, X, rng=None):
+        rng = as_generator(rng, "captum", label, 0)
         kwargs = dict(attribute_kwargs)
         if "baselines" in kwargs:
-            kwargs["baselines"] = _baselines(kwargs["baselines"], X)
-        with _float64_and_seeded(rng):
+            kwargs["baselines"] = _baselines(kwargs["baselines"], X, int(background), rng)
+        with _captum_context(rng):
             explainer = captum_class(to_module(circuit))
             inputs = torch.from_numpy(np.array(X, dtype=np.float64)).requires_grad_()  # a writable copy
             attributions = explainer.attribute(inputs, **kwargs)
@@ -141,3 +297,110 @@ def captum_method(captum_class, **attribute_kwargs):
     method.__qualname__ = method.__name__
     method.__doc__ = f"mean |Captum {label}({settings})| over samples"
     return method
+
+
+# --- Captum's attribution methods, scored like the built-ins -----------------------------------
+
+# name -> (Captum class, attribute options, family, the built-in row it reproduces or approximates).
+# Thirteen Captum classes in fifteen configurations; IG twice (64 steps, and Captum's default 50),
+# FeatureAblation twice (zero and mean baselines). A class name is looked up in captum.attr when used.
+CAPTUM_METHODS = {
+    "captum_saliency": ("Saliency", {}, "proxy", "gradient"),
+    "captum_input_x_gradient": ("InputXGradient", {}, "proxy", "input_x_gradient"),
+    "captum_integrated_gradients": ("IntegratedGradients", {"n_steps": 64}, "causal", "integrated_gradients"),
+    "captum_integrated_gradients_50": ("IntegratedGradients", {}, "causal", "integrated_gradients"),
+    "captum_deeplift": ("DeepLift", {}, "causal", "integrated_gradients (rule='exact')"),
+    "captum_deeplift_shap": ("DeepLiftShap", {"baselines": "data"}, "causal", None),
+    "captum_gradient_shap": ("GradientShap", {"baselines": "data"}, "causal", None),
+    "captum_feature_ablation": ("FeatureAblation", {"baselines": 0.0}, "causal", "patching (corruption='zero')"),
+    "captum_feature_ablation_mean": ("FeatureAblation", {"baselines": "mean"}, "causal",
+                                     "patching (corruption='mean')"),
+    "captum_feature_permutation": ("FeaturePermutation", {}, "causal", "patching (corruption='resample')"),
+    "captum_occlusion": ("Occlusion", {"sliding_window_shapes": (1,), "baselines": 0.0}, "causal",
+                         "patching (corruption='zero')"),
+    "captum_shapley_sampling": ("ShapleyValueSampling", {}, "causal", "shapley"),
+    "captum_kernel_shap": ("KernelShap", {}, "causal", "shapley"),
+    "captum_lime": ("Lime", {}, "proxy", None),
+    "captum_noise_tunnel": ("NoiseTunnel", {"nt_type": "smoothgrad", "nt_samples": 16, "stdevs": 0.15}, "proxy",
+                            "smoothgrad"),
+}
+"""The Captum configurations :func:`captum_table` scores: name -> (class in ``captum.attr``, options
+of ``attribute``, family, the built-in row it reproduces or approximates, or ``None``). Lime and
+KernelShap fit scikit-learn models (installed with the ``[torch]`` extra)."""
+
+
+def _captum_class(class_name: str):
+    from captum import attr
+
+    cls = getattr(attr, class_name)
+    if class_name == "NoiseTunnel":  # wraps another method: SmoothGrad over Saliency
+        return lambda model: attr.NoiseTunnel(attr.Saliency(model))
+    return cls
+
+
+def captum_methods(names=None) -> dict:
+    """``{name: (method, family)}`` for :data:`CAPTUM_METHODS` (all, or ``names``), ready for
+    ``nt.register_method(name, method, family=family)``."""
+    names = tuple(CAPTUM_METHODS) if names is None else ((names,) if isinstance(names, str) else tuple(names))
+    out = {}
+    for name in names:
+        check_choice(name, CAPTUM_METHODS, "Captum configuration")
+        class_name, options, family, _ = CAPTUM_METHODS[name]
+        out[name] = (captum_method(_captum_class(class_name), **options), family)
+    return out
+
+
+def captum_table(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512, progress=None):
+    """``nt.evaluate`` of Captum's methods (:data:`CAPTUM_METHODS`: all, or the names in
+    ``methods``) on ``circuits`` (default every regime): a :class:`~neurotrace.evaluate.Results`
+    whose rows are the Captum configurations. They are registered for the call only; join the
+    built-in rows with ``nt.combine(nt.evaluate(...), captum_table(...))`` at the same settings.
+
+    Cost: most configurations take milliseconds per seed and circuit at 512 samples; Lime and
+    KernelShap fit a model per sample (~10 ms each), seconds per seed and circuit.
+    """
+    import neurotrace as nt
+
+    from .methods import registered_method
+
+    chosen = captum_methods(methods)
+    with contextlib.ExitStack() as stack:
+        for name, (fn, family) in chosen.items():
+            stack.enter_context(registered_method(name, fn, family=family, replace=True))
+        return nt.evaluate(list(chosen), circuits, seeds=seeds, samples=samples, progress=progress)
+
+
+def gradient_shap_draws(draws=(1, 4, 16, 64, 256), *, circuit: str = "suppressor", seeds: int = 16,
+                        samples: int = 512, background: int = 32) -> dict:
+    """GradientShap's AUROC on ``circuit`` against its number of draws per sample, and the AUROC of the
+    quantity it estimates, computed exactly.
+
+    GradientShap (``baselines="data"``, a background of ``background`` rows of the data) attributes
+    ``(x - x') * grad f(x' + a (x - x'))`` at ``n_samples`` random draws of a baseline ``x'`` and of
+    ``a`` in [0, 1], averaged: an unbiased estimate of the *expected gradients*, the mean over the
+    background of integrated gradients. That mean is computed here in closed form (IG's
+    ``rule="exact"``, one baseline at a time, the same background as GradientShap's at each seed).
+    Returns plain values: ``draws``, the mean AUROC and its standard error at each (``auroc``,
+    ``sem``), ``expected_gradients`` (mean AUROC of the exact quantity) and the settings.
+    """
+    import neurotrace as nt
+
+    from ._rng import make_rng
+
+    GradientShap = _captum_class("GradientShap")
+    per_draw = np.empty((len(draws), seeds))
+    exact = np.empty(seeds)
+    for s in range(seeds):
+        c = nt.make_circuit(circuit, seed=s)
+        X = c.sample(samples, make_rng("data", s))
+        for k, n in enumerate(draws):
+            fn = captum_method(GradientShap, background=background, baselines="data", n_samples=int(n))
+            per_draw[k, s] = nt.auroc(fn(c, X, make_rng("method", "captum_gradient_shap", s)), c.causal)
+        rows = make_rng("method", "captum_gradient_shap", s).choice(len(X), size=min(background, len(X)),
+                                                                     replace=False)
+        eg = np.mean([nt.integrated_gradients(c, X, baseline=X[r], rule="exact") for r in np.sort(rows)], axis=0)
+        exact[s] = nt.auroc(np.abs(eg).mean(axis=0), c.causal)
+    sem = per_draw.std(axis=1, ddof=1) / np.sqrt(seeds) if seeds > 1 else np.zeros(len(draws))
+    return {"circuit": circuit, "seeds": seeds, "samples": samples, "background": background,
+            "draws": [int(n) for n in draws], "auroc": per_draw.mean(axis=1).tolist(), "sem": sem.tolist(),
+            "expected_gradients": float(exact.mean())}

@@ -360,7 +360,7 @@ def test_table_json_equals_evaluate_means_at_the_harness_settings():
     data = run_json("table")
     res = nt.evaluate()
     assert data["settings"] == {"seeds": claims.SEEDS, "samples": claims.SAMPLES, "labels": "real",
-                                "strength": claims.STRENGTH, "level": "input", "truth": "causal"}
+                                "strength": claims.STRENGTH, "level": "input", "truth": "causal", "options": {}}
     mean = res.mean()
     cells = {(c["method"], c["circuit"]): c["mean"] for c in data["cells"]}
     assert set(cells) == {(m, c) for m in res.methods for c in res.circuits}

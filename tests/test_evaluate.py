@@ -176,7 +176,7 @@ def test_to_markdown_of_the_real_table(real_results):
 def test_to_dict(known):
     d = known.to_dict()
     assert d["settings"] == {"seeds": 4, "samples": 512, "labels": "real", "strength": 1.0, "level": "input",
-                             "truth": "causal"}
+                             "truth": "causal", "options": {}}
     assert [(c["method"], c["circuit"]) for c in d["cells"]] == [("gradient", "clean"), ("gradient", "suppressor")]
     first = d["cells"][0]
     assert first["mean"] == 0.75 and first["per_seed"] == [0.5, 1.0, 0.75, 0.75]

@@ -11,7 +11,7 @@ import numpy as np
 from ..circuits import make_circuit
 from ._shared import index, weight_reach
 from .expectations import FOOLED_BELOW, HOLDS_AT, fooled_from
-from .facts import Facts
+from .facts import Facts, power_of_ten_above
 from .regimes import control_is_clean
 
 
@@ -109,9 +109,57 @@ def captum_section(results, *, saliency: str = "captum_saliency", deeplift: str 
     values["discussion"] = (
         f"Captum's `Saliency` takes the same gradient as neurotrace's `gradient`: over {results.seeds} seeds "
         f"on every regime the two rows' AUROCs are identical seed for seed, and their importances differ by "
-        f"at most {diff:.1e}, rounding. DeepLift's rescale rule divides each hidden unit's change in output by "
-        "its change in input, so like patching it measures a net effect rather than a local slope: it scores "
-        f"{values['deeplift_suppressor']:.2f} on the suppressor, where Saliency scores "
+        f"less than {power_of_ten_above(diff)}, rounding. DeepLift's rescale rule divides each hidden unit's change "
+        "in output by its change in input, so like patching it measures a net effect rather than a local slope: it "
+        f"scores {values['deeplift_suppressor']:.2f} on the suppressor, where Saliency scores "
         f"{values['saliency_suppressor']:.2f}." + switch_text
     )
+    return Facts(values, claims)
+
+
+def captum_findings(results, draws: dict, *, gradient_shap: str = "captum_gradient_shap",
+                    ablations=("captum_feature_ablation", "captum_occlusion"), patching: str = "patching") -> Facts:
+    """The two findings of scoring Captum's methods (``neurotrace.torch.captum_table``), as claims.
+
+    ``results``: a table holding the ``gradient_shap`` row, the zero-baseline ``ablations`` rows and
+    the built-in ``patching`` row (``nt.combine(nt.evaluate([patching]), captum_table())``), with the
+    ``suppressor`` and ``redundant`` regimes; ``draws``: ``neurotrace.torch.gradient_shap_draws()``.
+
+    1. GradientShap is fooled on the suppressor at every number of draws per sample up to 64 (and
+       still at the largest tried), although the expected gradients it estimates -- computed exactly --
+       hold there: each draw's estimate of a decoy is large where a draw lands on a gate's steep edge,
+       and mean |.| turns that variance into importance.
+    2. FeatureAblation and Occlusion with a zero baseline score chance on ``redundant``, below noising
+       patching: a backup copies its primary, so setting either to 0 (the switch's "absent" value)
+       changes nothing.
+    """
+    j = {r: index(results, r) for r in ("suppressor", "redundant")}
+    mean = results.mean()
+    row = {m: mean[results.methods.index(m)] for m in (gradient_shap, patching, *ablations)}
+    counts = list(draws["draws"])
+    upto_64 = [a for n, a in zip(counts, draws["auroc"], strict=True) if n <= 64]
+    values = {
+        "captum_seeds": results.seeds, "captum_samples": results.samples,
+        "gradient_shap_suppressor": float(row[gradient_shap][j["suppressor"]]),
+        "gradient_shap_draws_low": min(counts), "gradient_shap_draws_64": max(n for n in counts if n <= 64),
+        "gradient_shap_draws_max": max(counts),
+        "gradient_shap_upto_64_low": float(min(upto_64)), "gradient_shap_upto_64_high": float(max(upto_64)),
+        "gradient_shap_at_max": float(draws["auroc"][counts.index(max(counts))]),
+        "expected_gradients_suppressor": float(draws["expected_gradients"]),
+        "draws_seeds": draws["seeds"],
+        "patching_redundant": float(row[patching][j["redundant"]]),
+        **{f"{m}_redundant": float(row[m][j["redundant"]]) for m in ablations},
+    }
+    claims = {
+        "GradientShap is fooled on the suppressor in the table": values["gradient_shap_suppressor"] < FOOLED_BELOW,
+        "GradientShap is fooled on the suppressor at every number of draws from the fewest to 64":
+            values["gradient_shap_upto_64_high"] < FOOLED_BELOW,
+        "more draws do not rescue GradientShap: it is still fooled at the most draws tried":
+            values["gradient_shap_at_max"] < FOOLED_BELOW,
+        "the expected gradients GradientShap estimates, computed exactly, hold on the suppressor":
+            values["expected_gradients_suppressor"] >= HOLDS_AT,
+        **{f"{m} scores chance (0.5) on redundant": values[f"{m}_redundant"] == 0.5 for m in ablations},
+        "noising patching scores above the zero-baseline ablations on redundant, and is still fooled there":
+            all(values[f"{m}_redundant"] < values["patching_redundant"] < FOOLED_BELOW for m in ablations),
+    }
     return Facts(values, claims)
