@@ -377,3 +377,19 @@ def test_json_form_is_documented_and_complete(two_runs):
                       options={"integrated_gradients": {"baseline": np.zeros(12)}})
     shown = json.loads(json.dumps(arr.to_dict()))["settings"]["options"]["integrated_gradients"]["baseline"]
     assert isinstance(shown, str) and len(shown) <= 40
+
+
+def test_the_readme_own_circuit_block_runs_as_written():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = text.split("### Your own circuit\n\n```python\n")[1].split("```")[0]
+    namespace: dict = {}
+    try:
+        exec(compile(block, "README.md", "exec"), namespace)
+        assert nt.make_circuit("mine").causal.tolist() == [True, True, False, False]
+        assert namespace["curve"].circuit == "scaled" and namespace["curve"].auroc.shape[1] == 3
+    finally:
+        for name in ("mine", "scaled"):
+            if name in nt.CIRCUITS:
+                nt.unregister_circuit(name)
