@@ -14,14 +14,18 @@ Every built page under book/ is loaded from disk at 1400 px and checked for:
                 source produced is typeset by MathJax (which must load from the book, not a CDN);
   console       the browser logs no error (SEVERE), e.g. a script error or a resource that failed to load;
   alt text      every <img> has alt text, and it is not a file name;
+  numbering     every figure a cell shows (an image, or the strength slider) is a numbered figure with
+                a caption, and the page's text refers to it (a link to the figure, e.g. {numref});
+  numbers       no number in the text is written in computer notation (5.5e-08): powers of ten read
+                "5.5 × 10⁻⁸" or "below 10⁻¹⁴" (code and program output excepted);
   tables        no table is wider than the text column or scrolls sideways in its box;
   bibliography  (book/bibliography) at least MIN_REFERENCES entries;
   citations     (book/bibliography) every entry is cited (linked to) from at least one other page.
 
-Prints one line per page (ok, or each failing check and why), then a summary. Checks in PENDING
-are known to fail until the notebooks are revised (issue 13: alt text and citations are written
-in the notebooks): their failures are listed but do not fail the run unless --strict is given.
-Exit status 0 when nothing but pending checks fails, 1 otherwise.
+Prints one line per page (ok, or each failing check and why), then a summary. A check listed in
+PENDING would be known to fail while the book catches up with it: its failures are listed but do
+not fail the run unless --strict is given (none is pending now). Exit status 0 when nothing but
+pending checks fails, 1 otherwise.
 
 Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver) and
 the selenium package (in the [dev] extra).
@@ -46,11 +50,9 @@ WIDE, PROJECTOR, PHONE = (1400, 1000), (1024, 768), (400, 800)
 MIN_FIGURES = 3  # mechanism (or weights), the rankings, the AUROC bars
 MIN_REFERENCES = 12
 TIMEOUT = 30  # seconds for a page to load, or MathJax to finish
-CHECKS = ("figures", "slider", "maths", "console", "alt text", "tables", "bibliography", "citations")
-PENDING = {
-    "alt text": "figures printed by cells get their alt text in the notebooks",
-    "citations": "the notebooks cite each source where they use it ({cite:t}`key`)",
-}
+CHECKS = ("figures", "slider", "maths", "console", "alt text", "numbering", "numbers", "tables", "bibliography",
+          "citations")
+PENDING: dict[str, str] = {}  # check -> why it is known to fail for now (listed, fails only with --strict)
 BIBLIOGRAPHY = "bibliography"
 
 
@@ -161,6 +163,56 @@ return [...document.querySelectorAll('img')].map(img => {
 
 def check_alt_text(driver) -> list[str]:
     return list(driver.execute_script(ALT_JS))
+
+
+NUMBERING_JS = """
+const root = document.querySelector('article') || document.body;
+const shown = [...root.querySelectorAll('.cell_output img, .cell_output .nt-static-slider')]
+  .filter(e => !(e.tagName === 'IMG' && e.closest('.nt-static-slider')));  // a slider's frame is the slider's
+const seen = new Set();
+const problems = [];
+for (const e of shown) {
+  const what = e.tagName === 'IMG' ? 'figure ' + (e.getAttribute('alt') || '').slice(0, 40)
+                                   : 'strength slider';
+  const figure = e.closest('figure');
+  if (!figure) { problems.push(what + ': not a numbered figure (no caption)'); continue; }
+  if (seen.has(figure)) continue;
+  seen.add(figure);
+  const number = figure.querySelector('figcaption .caption-number');
+  const text = figure.querySelector('figcaption .caption-text');
+  if (!number || !text || !text.textContent.trim()) {
+    problems.push(what + ': the figure has no numbered caption'); continue;
+  }
+  const id = figure.id;
+  const cited = id && [...root.querySelectorAll('a[href]')].some(a =>
+    !figure.contains(a) && a.getAttribute('href').split('#').pop() === id);
+  if (!cited) problems.push(number.textContent.trim() + ' (' + (id || 'no id') + ') is not referred to in the text');
+}
+return problems;
+"""
+
+
+def check_numbering(driver) -> list[str]:
+    return list(driver.execute_script(NUMBERING_JS))
+
+
+NUMBERS_JS = """
+const root = document.querySelector('article') || document.body;
+const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .cell_input';
+const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+const found = [];
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  if (n.parentElement.closest(skip)) continue;
+  const t = n.textContent;
+  const m = t.match(/(^|[^\\w.])(\\d+(\\.\\d+)?[eE][-+]\\d+)(?![\\w.])/);
+  if (m) found.push(m[2]);
+}
+return found;
+"""
+
+
+def check_numbers(driver) -> list[str]:
+    return [f"a number in computer notation in the text: {number}" for number in driver.execute_script(NUMBERS_JS)]
 
 
 TABLES_JS = """
@@ -315,7 +367,8 @@ def check_page(driver, page: Path, name: str) -> dict[str, list[str]]:
     regimes = set(nt.CIRCUITS)
     errors = load(driver, page)
     found = {"figures": check_figures(driver, name in regimes), "maths": check_maths(driver),
-             "alt text": check_alt_text(driver), "tables": check_tables(driver)}
+             "alt text": check_alt_text(driver), "numbering": check_numbering(driver),
+             "numbers": check_numbers(driver), "tables": check_tables(driver)}
     if name in regimes and strength_matters(name):
         found["slider"] = check_slider(driver, name)
     found["console"] = check_console(errors + [m for m in (e["message"] for e in driver.get_log("browser")

@@ -239,3 +239,38 @@ def shapley_brute_force(circuit, X, reference=None) -> np.ndarray:
         without = np.flatnonzero(~present[:, j])
         phi[:, j] = (values[:, without | (1 << j)] - values[:, without]) @ weight[size[without]]
     return phi
+
+
+# --- the network diagram: what the strength changes ----------------------------------------------------
+
+
+def strength_changes(circuit, reference=0.0) -> dict:
+    """What a regime's strength changes: ``circuit`` against the same regime and seed at ``reference``.
+
+    ``reference`` is a strength (default 0, the control) or a circuit of the same shape. Returns
+    boolean masks: ``W (n_hidden, n_features)``, ``b``, ``v`` and ``units`` (``(n_hidden,)``: any of
+    the unit's weights, bias or output weight differs), ``mixing (n_features, n_features)`` and
+    ``features`` (``(n_features,)``: the feature's row of the data's mixing differs, i.e. how the
+    data generate it), plus ``reference``, the circuit compared against. A circuit whose name is not
+    a registered regime has nothing to compare: every mask is False and ``reference`` is ``None``.
+    """
+    from .circuits import CIRCUITS, make_circuit
+
+    if not isinstance(reference, (int, float)):
+        other = reference
+    elif circuit.name in CIRCUITS:
+        other = make_circuit(circuit.name, strength=float(reference), seed=circuit.seed)
+    else:
+        other = None
+    h, d = circuit.W.shape
+    if other is None:
+        out = {"W": np.zeros((h, d), bool), "b": np.zeros(h, bool), "v": np.zeros(h, bool),
+               "mixing": np.zeros((d, d), bool)}
+    else:
+        if other.W.shape != circuit.W.shape:
+            raise ValueError(f"cannot compare a {circuit.W.shape} network with a {other.W.shape} one")
+        out = {name: getattr(circuit, name) != getattr(other, name) for name in ("W", "b", "v", "mixing")}
+    out["units"] = out["W"].any(axis=1) | out["b"] | out["v"]
+    out["features"] = out["mixing"].any(axis=1)
+    out["reference"] = other
+    return out

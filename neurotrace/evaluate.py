@@ -244,20 +244,37 @@ class Results:
         return self.auroc[i, j]
 
     def to_markdown(self, errors: str = "sem", digits: int = 3) -> str:
-        """A markdown table: one row per method, ``mean ± sem`` (or ``std``) per circuit."""
-        check_choice(errors, ("sem", "std", "none"), "errors")
-        spread = {"sem": self.sem, "std": self.std}.get(errors)
+        """A markdown table: one row per method, ``mean ± sem`` (or ``std``) per circuit.
+
+        ``errors="sem_nonzero"``: ``mean ± sem`` only where the seeds disagree; a cell whose
+        seeds all scored the same (its standard error is exactly 0) shows the mean alone, and a
+        line under the table says so. ``"none"``: the means alone.
+        """
+        check_choice(errors, ("sem", "sem_nonzero", "std", "none"), "errors")
+        spread = {"sem": self.sem, "sem_nonzero": self.sem, "std": self.std}.get(errors)
         mean = self.mean()
         err = spread() if spread else None
+        shown = np.ones(mean.shape, dtype=bool)
+        if errors == "sem_nonzero":
+            shown = np.ptp(self.auroc, axis=-1) > 0  # every seed the same: the sem is exactly 0
         heads = [f"{c} (control)" if c == "clean" else c for c in self.circuits]
         lines = ["| method | family | " + " | ".join(heads) + " |",
                  "|---|---|" + "---:|" * len(heads)]
         for i, m in enumerate(self.methods):
-            cells = [f"{mean[i, j]:.{digits}f}" + (f" ± {err[i, j]:.{digits}f}" if err is not None else "")
+            cells = [f"{mean[i, j]:.{digits}f}"
+                     + (f" ± {err[i, j]:.{digits}f}" if err is not None and shown[i, j] else "")
                      for j in range(len(self.circuits))]
             registry = _level(self.level)[0]
             family = self.families[i] if self.families else registry[m].family if m in registry else "?"
             lines.append(f"| {m} | {family} | " + " | ".join(cells) + " |")
+        if errors == "sem_nonzero":
+            note = f"± is the standard error over {self.seeds} seeds"
+            if self.seeds < 2:
+                note = "One seed: no standard error"
+            elif not shown.all():
+                note += (f"; a mean shown without one has standard error 0: all {self.seeds} seeds scored it "
+                         "the same")
+            lines += ["", note + "."]
         return "\n".join(lines)
 
     def family(self, method: str) -> str:

@@ -39,7 +39,7 @@ from .analysis import (
     switch_table,
 )
 from .circuits import CIRCUITS, make_circuit, switch_share
-from .claims import FOOLED_BELOW
+from .claims import FOOLED_BELOW, scientific
 from .methods import METHODS, integrated_gradients
 from .scoring import TIE_TOLERANCE, tie_groups
 
@@ -626,7 +626,20 @@ def auroc_bars(results, *, title: str | None = None) -> Figure:
            if listing in shown]
     fig.suptitle(title or f"Mean AUROC ± s.e. over {results.seeds} seeds{', ' + at if at else ''}\n"
                           f"({'; '.join(key + ['dashed: chance'])})", fontweight="bold")
+    fig.alt = (f"Bar chart of each method's mean AUROC over {results.seeds} seeds{', ' + at if at else ''}, "
+               "with its standard error, against chance at 0.5. " + _auroc_listing(results))
     return fig
+
+
+def _auroc_listing(results) -> str:
+    """Every cell of ``results`` in words, regime by regime, the listed failures marked (for alt text)."""
+    mean = results.mean()
+    parts = []
+    for j, regime in enumerate(results.circuits):
+        cells = [f"{m} {mean[i, j]:.2f}" + {"target": " (its target)", "listed": " (also listed)"}.get(
+            _listing(regime, m) or "", "") for i, m in enumerate(results.methods)]
+        parts.append(f"{regime}: " + ", ".join(cells))
+    return "; ".join(parts) + "."
 
 
 @_styled
@@ -667,6 +680,8 @@ def auroc_table(results, *, title: str | None = None) -> Figure:
     at = _strength_phrase(results.circuits, results.strength)
     fig.suptitle(title or f"Mean AUROC over {results.seeds} seeds{', ' + at if at else ''}\n"
                           "(framed: the regime's target; dashed frame: another failure it lists)", fontweight="bold")
+    fig.alt = (f"Grid of mean AUROC over {results.seeds} seeds{', ' + at if at else ''}, methods in rows and "
+               "regimes in columns, shaded from chance (0.5) to a recovered circuit (1). " + _auroc_listing(results))
     return fig
 
 
@@ -770,6 +785,10 @@ def weights(circuit, *, title: str | None = None) -> Figure:
     ax.legend(handles=role_legend_handles(present), loc="upper right", frameon=False)
     n_read = int((reads > 0).sum())
     ax.set_title(title or f"{circuit.name}: the network reads exactly {n_read} features", fontweight="bold")
+    read = [f"f{j} {reads[j]:.2f} ({roles[j]})" for j in np.flatnonzero(reads > 0)]
+    fig.alt = (f"Bar chart of how much the {circuit.name} network reads each of its {circuit.n_features} input "
+               f"features, the sum over hidden units of |v_h W_hj|: {', '.join(read) or 'none'}; every other "
+               "feature 0.")
     return fig
 
 
@@ -853,6 +872,208 @@ def switch_mechanism(circuit, *, title: str | None = None) -> Figure:
     return fig
 
 
+# --- the network diagram -------------------------------------------------------------------------------
+
+UNIT_COLORS = {"core": ROLE_COLORS["causal"], "decoy": ROLE_COLORS["decoy"], "other": ROLE_COLORS["other"],
+               "idle": "#FFFFFF"}
+UNIT_LABELS = {"core": "unit of the causal core", "decoy": "unit reading a decoy",
+               "other": "unit reading noise", "idle": "unit with output weight 0"}
+_UNIT_PLURALS = {"core": "Units of the causal core", "decoy": "Units reading a decoy",
+                 "other": "Units reading noise", "idle": "Units with output weight 0"}
+NETWORK_INCHES = 8.0  # narrower than the column: shown near full size, its labels stay legible projected
+CHANGE_COLOR = "#F0E442"  # Okabe-Ito yellow: a halo behind what the strength changes
+DATA_LINK_COLOR = "#6E6E6E"
+
+
+def unit_kinds(circuit) -> np.ndarray:
+    """Each hidden unit's kind for the diagram, ``(n_hidden,)``: ``"idle"`` (output weight 0),
+    ``"decoy"`` (reads a decoy feature), ``"core"`` (reads a causal feature), else ``"other"``."""
+    reads = circuit.W != 0
+    decoy = (reads & circuit.decoy).any(axis=1)
+    causal = (reads & circuit.causal).any(axis=1)
+    return np.where(circuit.v == 0, "idle", np.where(decoy, "decoy", np.where(causal, "core", "other")))
+
+
+def _names(prefix: str, indices) -> str:
+    """Names for a list of indices, a run of three or more as a range: ``"f0–f5, f8, f9"``."""
+    indices = sorted(int(i) for i in indices)
+    runs = []
+    for i in indices:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(f"{prefix}{r[0]}–{prefix}{r[-1]}" if len(r) > 2 else ", ".join(f"{prefix}{i}" for i in r)
+                     for r in runs)
+
+
+def strength_summary(circuit, changes=None) -> str:
+    """What the strength changes, in words, from :func:`neurotrace.analysis.strength_changes`."""
+    from .analysis import strength_changes
+
+    changes = strength_changes(circuit) if changes is None else changes
+    parts = []
+    units = np.flatnonzero(changes["units"])
+    if len(units):
+        what = [name for name, key in (("input weights", "W"), ("biases", "b"), ("output weights", "v"))
+                if changes[key][units].any()]
+        parts.append(f"the {', '.join(what[:-1]) + ' and ' + what[-1] if len(what) > 1 else what[0]} "
+                     f"of units {_names('h', units)}")
+    features = np.flatnonzero(changes["features"])
+    if len(features):
+        parts.append(f"how the data generate {_names('f', features)}")
+    return "the strength changes " + (" and ".join(parts) if parts else "nothing")
+
+
+@_styled
+def network(circuit, *, reference: float = 0.0, title: str | None = None) -> Figure:
+    """The circuit's network ``y = v · φ(W x + b)`` as a diagram, drawn from its weights.
+
+    Left, the input features (coloured by role: causal, decoy, other); middle, the hidden units
+    (:func:`unit_kinds`: the causal core, units reading a decoy, units reading noise, units with
+    output weight 0); right, the output. A line is a non-zero weight, as thick as its size
+    (log-scaled; faint into a unit whose output weight is 0); ``+``/``−`` beside a unit is the sign
+    of its output weight. Dotted arcs on the left: a feature generated from another in the data
+    (the ``mixing``), not a weight. Yellow halos mark what the strength changes
+    (:func:`neurotrace.analysis.strength_changes` against ``reference``, the control 0 by default).
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
+
+    from .analysis import strength_changes
+
+    changes = strength_changes(circuit, reference)
+    h, d = circuit.W.shape
+    roles, kinds = feature_roles(circuit), unit_kinds(circuit)
+    reads = circuit.W != 0
+    # Units in the order of the features they read (units reading nothing last): few crossings.
+    order = sorted(range(h), key=lambda u: (np.flatnonzero(reads[u]).mean() if reads[u].any() else d, u))
+    top, bottom = 0.0, -1.0
+    y_in = np.linspace(top, bottom, d)
+    y_hid = np.empty(h)
+    y_hid[order] = np.linspace(top, bottom, h)
+    x_in, x_hid, x_out = 0.0, 1.0, 2.0
+
+    fig = BookFigure(figsize=(NETWORK_INCHES, 0.33 * max(d, h) + 2.6), layout="constrained")
+    ax = fig.subplots()
+    w_max = float(np.abs(circuit.W).max()) or 1.0
+    v_max = float(np.abs(circuit.v).max()) or 1.0
+
+    def width(value, largest):
+        return 0.8 + 3.4 * np.log1p(abs(value)) / np.log1p(largest)
+
+    for u, j in zip(*np.nonzero(reads), strict=True):
+        lw = width(circuit.W[u, j], w_max)
+        xs, ys = (x_in, x_hid), (y_in[j], y_hid[u])
+        ax.plot(xs, ys, color=ROLE_COLORS[roles[j]] if roles[j] != "other" else "#8C8C8C", linewidth=lw,
+                alpha=0.3 if kinds[u] == "idle" else 0.9, zorder=2)
+    for u in np.flatnonzero(circuit.v != 0):
+        lw = width(circuit.v[u], v_max)
+        xs, ys = (x_hid, x_out), (y_hid[u], 0.5 * (top + bottom))
+        if changes["v"][u]:
+            ax.plot(xs, ys, color=CHANGE_COLOR, linewidth=lw + 7, solid_capstyle="round", zorder=1)
+        ax.plot(xs, ys, color=UNIT_COLORS[kinds[u]] if kinds[u] != "other" else "#8C8C8C", linewidth=lw,
+                alpha=0.9, zorder=2)
+        ax.text(x_hid + 0.1, y_hid[u] + 0.015, "+" if circuit.v[u] > 0 else "−", ha="left", va="bottom",
+                fontsize=12, fontweight="bold", zorder=5)
+    # A dead output weight the strength switched off still changed: mark it at the unit.
+    for u in np.flatnonzero(changes["v"] & (circuit.v == 0)):
+        ax.plot([x_hid, x_hid + 0.12], [y_hid[u]] * 2, color=CHANGE_COLOR, linewidth=7, solid_capstyle="round",
+                zorder=1)
+    # The data: feature i generated from feature j (off-diagonal mixing), on the left.
+    links = sorted(((i, j) for i, j in zip(*np.nonzero(circuit.mixing), strict=True) if i != j),
+                   key=lambda link: (abs(link[0] - link[1]), link))  # short links inside longer ones
+    for k, (i, j) in enumerate(links):
+        arm = 20 + 8 * k  # points: each link a bracket out to the left of the column, nested
+        style = f"arc,angleA=180,angleB=180,armA={arm},armB={arm},rad=5"
+        if changes["mixing"][i, j]:
+            ax.add_patch(FancyArrowPatch((x_in, y_in[j]), (x_in, y_in[i]), connectionstyle=style,
+                                         arrowstyle="-", color=CHANGE_COLOR, linewidth=6, alpha=0.9, zorder=1,
+                                         shrinkA=9, shrinkB=9))
+        ax.add_patch(FancyArrowPatch((x_in, y_in[j]), (x_in, y_in[i]), connectionstyle=style, arrowstyle="-|>",
+                                     mutation_scale=12, color=DATA_LINK_COLOR, linewidth=1.4, linestyle=(0, (2, 2)),
+                                     zorder=2, shrinkA=9, shrinkB=9))
+    node = {"s": 700, "linewidths": 1.2, "edgecolors": "#303030", "zorder": 4}
+    halo = {"s": 1300, "color": CHANGE_COLOR, "zorder": 3, "linewidths": 0}
+    ax.scatter(np.full(d, x_in), y_in, c=[ROLE_COLORS[r] for r in roles], **node)
+    for j in range(d):
+        ax.text(x_in, y_in[j], f"f{j}", ha="center", va="center", fontsize=12 if j < 10 else 11, zorder=5,
+                color="white" if roles[j] != "other" else "black", fontweight="bold")
+    changed_units = np.flatnonzero(changes["units"])
+    if len(changed_units):
+        ax.scatter(np.full(len(changed_units), x_hid), y_hid[changed_units], **halo)
+    ax.scatter(np.full(h, x_hid), y_hid, c=[UNIT_COLORS[k] for k in kinds], **node)
+    for u in range(h):
+        ax.text(x_hid, y_hid[u], f"h{u}", ha="center", va="center", fontsize=12 if u < 10 else 11, zorder=5,
+                color="white" if kinds[u] in ("core", "decoy") else "black", fontweight="bold")
+    ax.scatter([x_out], [0.5 * (top + bottom)], s=900, c="#303030", zorder=4)
+    ax.text(x_out, 0.5 * (top + bottom), "y", ha="center", va="center", fontsize=14, color="white",
+            fontweight="bold", zorder=5)
+    phi = circuit.activation
+    for x, text in ((x_in, "inputs x"), (x_hid, f"hidden units\nh = {phi}(W x + b)"), (x_out, "output\ny = v · h")):
+        ax.text(x, top + 0.06, text, ha="center", va="bottom", fontsize=13, color="#303030")
+    ax.set_xlim(-0.55, 2.25)
+    ax.set_ylim(bottom - 0.05, top + 0.17)
+    ax.set_axis_off()
+
+    present_roles = [r for r in ("causal", "decoy", "other") if (roles == r).any()]
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=11, markerfacecolor=ROLE_COLORS[r],
+                      markeredgecolor="#303030", label=f"{r} feature") for r in present_roles]
+    handles += [Line2D([], [], marker="o", linestyle="", markersize=11, markerfacecolor=UNIT_COLORS[k],
+                       markeredgecolor="#303030", label=UNIT_LABELS[k])
+                for k in ("core", "decoy", "other", "idle") if (kinds == k).any()]
+    if links:
+        handles.append(Line2D([], [], color=DATA_LINK_COLOR, linestyle=(0, (2, 2)), linewidth=1.4,
+                              label="generated from, in the data (not a weight)"))
+    if changes["units"].any() or changes["features"].any():
+        handles.append(Line2D([], [], color=CHANGE_COLOR, linewidth=7, label="changes with the strength"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=13,
+               handletextpad=0.4, columnspacing=1.2)
+    import textwrap
+
+    summary = strength_summary(circuit, changes)
+    word = strength_word(circuit.name) if circuit.name in CIRCUITS else None
+    at = f"seed {circuit.seed}" + (f", {word} {circuit.strength:.2f}" if word else "")
+    head = f"The {circuit.name} network ({at})"
+    fig.suptitle(title or head + "\n" + textwrap.fill(summary[0].upper() + summary[1:], 60), fontweight="bold",
+                 fontsize=15)
+    fig.alt = network_alt_text(circuit, changes)
+    return fig
+
+
+def network_alt_text(circuit, changes=None) -> str:
+    """A sentence-by-sentence description of :func:`network`'s diagram, for its alt text."""
+    from .analysis import strength_changes
+
+    changes = strength_changes(circuit) if changes is None else changes
+    h, d = circuit.W.shape
+    roles, kinds = feature_roles(circuit), unit_kinds(circuit)
+    reads = circuit.W != 0
+    sentences = [f"Diagram of the {circuit.name} network y = v · {circuit.activation}(W x + b): {d} input features "
+                 f"on the left, {h} hidden units in the middle, the output y on the right"]
+    for kind in ("core", "decoy", "other", "idle"):
+        units = np.flatnonzero(kinds == kind)
+        if not len(units):
+            continue
+        features = np.flatnonzero(reads[units].any(axis=0))
+        read = f"read {_names('f', features)}" if len(features) else "read no feature"
+        sentences.append(f"{_UNIT_PLURALS[kind]} ({_names('h', units)}) {read}"
+                         + ("" if kind == "idle" else ", and their output weights reach y"))
+    unread = np.flatnonzero(~reads.any(axis=0))
+    if len(unread):
+        sentences.append(f"No unit reads {_names('f', unread)}")
+    links = [(i, j) for i, j in zip(*np.nonzero(circuit.mixing), strict=True) if i != j]
+    for i in sorted({i for i, _ in links}):
+        sources = [j for k, j in links if k == i]
+        sentences.append(f"In the data, f{i} is generated from {_names('f', sources)}")
+    causal, decoy = np.flatnonzero(roles == "causal"), np.flatnonzero(roles == "decoy")
+    sentences.append(f"Causal features: {_names('f', causal)}" + (f"; decoys: {_names('f', decoy)}" if len(decoy)
+                                                                  else "; no decoy"))
+    summary = strength_summary(circuit, changes)
+    sentences.append(summary[0].upper() + summary[1:])
+    return ". ".join(sentences) + "."
+
+
 MECHANISMS = {
     "confounded": confounded_mechanism, "suppressor": suppressor_mechanism,
     "redundant": switch_mechanism, "interaction": switch_mechanism,
@@ -900,7 +1121,8 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
     right.set_xlabel("f(x) − f(baseline)")
     right.set_ylabel("sum of IG attributions")
     right.set_aspect("equal", adjustable="datalim")
-    right.set_title(f"Completeness over {len(X)} inputs ({steps} nodes)\nlargest gap {err:.1e}")
+    right.set_title(f"Completeness over {len(X)} inputs ({steps} nodes)\nlargest gap "
+                    + (f"{err:.2f}" if err >= 0.01 else scientific(err)))
     fig.suptitle(title or "Integrated gradients: the gradient integrated from a baseline", fontweight="bold")
     return fig
 
@@ -967,6 +1189,15 @@ def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
         fig.suptitle(head, fontweight="bold")
     else:
         fig.suptitle(f"{head}\n{SWEEP_KEY_LINE}", fontweight="bold")
+    grid = np.asarray(sweep.strengths, dtype=float)
+    lines = []
+    for i, method in enumerate(sweep.methods):
+        below = np.flatnonzero(mean[i] < FOOLED_BELOW)
+        listing = {"target": " (the target)", "listed": " (listed)"}.get(_listing(sweep.circuit, method) or "", "")
+        where = f", below {FOOLED_BELOW:g} from {grid[below[0]]:g}" if len(below) else ""
+        lines.append(f"{method}{listing} {mean[i, 0]:.2f} at {grid[0]:g}{where}, {mean[i, -1]:.2f} at {grid[-1]:g}")
+    fig.alt = (f"Small line charts, one per method, of the mean AUROC on {name} over {sweep.seeds} seeds against "
+               f"the {word or 'strength'} from {grid[0]:g} to {grid[-1]:g}: " + "; ".join(lines) + ".")
     return fig
 
 

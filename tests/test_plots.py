@@ -511,7 +511,8 @@ def test_book_figures_carry_alt_text_in_their_display_metadata(book_figures):
     value = widgets.aurocs(widgets.snapshot("interaction", 1.0))["denoising_patching"]
     assert f"denoising_patching {value:.2f}" in strips.alt_text() and value < claims.FOOLED_BELOW  # the target
     sweep = book_figures["sweep_curves"]
-    assert sweep.alt_text().startswith(sweep.get_suptitle()) and "gradient (target)" in sweep.alt_text()
+    assert f"on {sweep.get_suptitle().split(':')[0]} over" in sweep.alt_text()
+    assert f"gradient (the target) 1.00 at 0, below {claims.FOOLED_BELOW:g}" in sweep.alt_text()  # it falls
     sweep.alt = "Ten panels: AUROC against decoy strength."
     assert DisplayFormatter().format(sweep)[1]["image/png"]["alt"] == sweep.alt
     sweep.alt = None

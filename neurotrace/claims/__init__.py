@@ -64,7 +64,7 @@ from .expectations import (
     null_failures,
     verdict,
 )
-from .facts import ClaimError, Facts
+from .facts import ClaimError, Facts, power_of_ten_above, scientific
 from .instructors import instructors_page
 from .method_sections import method_table, methods_page
 from .neurons import SINGLE_UNIT_METHODS, cancellation, neuron_facts, neuron_page, neuron_table, unit_summary
@@ -87,6 +87,7 @@ __all__ = [
     "HOLDS_AT", "FOOLED_BELOW", "CONTROL", "BAND", "NULL_TOLERANCE", "RANDOM_SE", "SEEDS", "SAMPLES", "STRENGTH",
     "NULL_SEEDS", "SWEEP_SEEDS", "IG_FAR", "SANITY_SEEDS", "SANITY_SAMPLES", "IG_INPUTS", "IG_NODES", "IG_STEEP",
     "RESAMPLE_SAMPLES", "BRUTE_SAMPLES", "IG_STEPS", "GAP_STEPS", "GAP_TOL", "BUMP_SEEDS", "ClaimError", "Facts",
+    "scientific", "power_of_ten_above",
     "verdict", "expectation", "cell_failures", "null_failures", "fooled_where", "listed_where", "DIAGNOSES",
     "explain", "regime_table", "why_table", "regime_page", "STORIES", "phase", "SLOPE_METHODS", "SLOPES_AT_DATA",
     "table_facts", "controls", "null_facts", "switch_sweeps", "sweeps_page", "ig_quadrature", "sanity_facts",

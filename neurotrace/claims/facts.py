@@ -38,6 +38,42 @@ def quoted_names(markdown: str) -> list[str]:
     return names
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+SMALLEST_BOUND = -16
+"""``power_of_ten_above(0)`` is ``10⁻¹⁶``: below double precision's resolution at 1, and true of 0."""
+
+
+def _power(exponent: int) -> str:
+    return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+
+
+def scientific(value: float, digits: int = 1) -> str:
+    """``value`` for a sentence, in powers of ten a reader knows: ``5.5 × 10⁻⁸`` (not ``5.5e-08``).
+
+    ``digits`` after the decimal point of the mantissa; 0 is ``"0"``.
+    """
+    value = float(value)
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    return f"{mantissa.replace('-', '−')} × {_power(int(exponent))}"
+
+
+def power_of_ten_above(value: float) -> str:
+    """The smallest power of ten strictly above ``|value|``, for "below 10⁻¹⁴" in a sentence.
+
+    A rounding error such as ``1.8e-15`` reads "below 10⁻¹⁴"; 0 gets ``10⁻¹⁶``
+    (:data:`SMALLEST_BOUND`), as does anything smaller.
+    """
+    import math
+
+    value = abs(float(value))
+    exponent = SMALLEST_BOUND if value < 10.0**SMALLEST_BOUND else math.floor(math.log10(value)) + 1
+    if 10.0**exponent <= value:  # log10 rounding at an exact power of ten
+        exponent += 1
+    return _power(exponent)
+
+
 class ClaimError(AssertionError):
     """A sentence the book would state is false for the numbers computed."""
 

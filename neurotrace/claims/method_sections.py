@@ -18,7 +18,7 @@ from ..methods import METHODS, attribute, integrated_gradients, shapley_values
 from ..scoring import auroc
 from ._shared import cell_mean, ig_default_steps, md
 from .expectations import BRUTE_SAMPLES, CONTROL, HOLDS_AT, IG_INPUTS, IG_NODES, IG_STEEP, RESAMPLE_SAMPLES, verdict
-from .facts import Facts
+from .facts import Facts, power_of_ten_above, scientific
 from .results_page import table_facts
 from .switches import SLOPES_AT_DATA, flat, flat_from
 
@@ -81,6 +81,7 @@ def methods_page(table) -> Facts:
     gaps = [analysis.completeness_gap(supp, X, steps=n) for n in nodes]
     for k, (n, gap) in enumerate(zip(nodes, gaps, strict=True), start=1):
         values[f"ig_nodes_{k}"], values[f"gap_{k}"] = n, gap
+        values[f"gap_{k}_sci"], values[f"gap_{k}_below"] = scientific(gap), power_of_ten_above(gap)
     gates = np.flatnonzero((supp.W[:, supp.decoy] != 0).any(axis=1))
     core = np.flatnonzero((supp.W[:, supp.causal] != 0).any(axis=1))
     values |= {
@@ -91,6 +92,7 @@ def methods_page(table) -> Facts:
         "exact_gap_2": analysis.completeness_gap(steep, X, rule="exact"),
         "gap_default_steep": analysis.completeness_gap(steep, X),
     }
+    values |= {f"{name}_below": power_of_ten_above(values[name]) for name in ("exact_gap_1", "exact_gap_2")}
     claims |= {
         f"the first node count compared is IG's default ({default})": nodes[0] == default,
         "more nodes, a smaller completeness gap": bool(np.all(np.diff(gaps) < 0)),
@@ -179,7 +181,9 @@ def methods_page(table) -> Facts:
     needed = max(coalitions(make_circuit(r)) for r in table.circuits)
     d = inter.n_features
     values |= {"shapley_efficiency_gap": max(efficiency), "n_brute": BRUTE_SAMPLES, "brute_gap": brute_gap,
-               "n_features": d, "n_coalitions_all": 2**d, "n_coalitions_max": needed}
+               "n_features": d, "n_coalitions_all": 2**d, "n_coalitions_max": needed,
+               "shapley_efficiency_below": power_of_ten_above(max(efficiency)),
+               "brute_gap_below": power_of_ten_above(brute_gap)}
     claims |= {
         "Shapley values add up to f(x) - f(0) on every regime (within 1e-12)": max(efficiency) < 1e-12,
         "shapley_values equals enumerating every coalition (within 1e-12)": brute_gap < 1e-12,
@@ -188,11 +192,51 @@ def methods_page(table) -> Facts:
     return table_facts(table) | Facts(values, claims)
 
 
+SCORES = {
+    "input": {
+        "random": (r"s_j \sim \mathcal{U}(0, 1)", "uniform random scores: the chance floor"),
+        "correlation": (r"s_j = \lvert \operatorname{corr}(x_j, y) \rvert", "the data, not the network"),
+        "gradient": (r"s_j = \bigl\langle \lvert \partial y / \partial x_j \rvert \bigr\rangle", "the local slope"),
+        "input_x_gradient": (r"s_j = \bigl\langle \lvert x_j \, \partial y / \partial x_j \rvert \bigr\rangle",
+                             "the slope scaled by the input"),
+        "smoothgrad": (r"s_j = \bigl\langle \lvert \partial y / \partial x_j (x + \varepsilon) \rvert \bigr\rangle",
+                       "the slope at noisy copies of each sample"),
+        "integrated_gradients": (r"s_j = \bigl\langle \lvert \mathrm{IG}_j(x) \rvert \bigr\rangle",
+                                 "the slope integrated from the baseline to the input"),
+        "patching": (r"s_j = \bigl\langle \lvert f(x) - f(x_{j \leftarrow \tilde x_j}) \rvert \bigr\rangle",
+                     "knock one feature out (noising): necessity"),
+        "denoising_patching": (r"s_j = \bigl\langle \lvert f(x'_{j \leftarrow x_j}) - f(x') \rvert \bigr\rangle",
+                               "restore one feature into the reference (denoising): sufficiency"),
+        "attribution_patching": (r"s_j = \bigl\langle \lvert \partial y / \partial x_j \, (\tilde x_j - x_j) \rvert "
+                                 r"\bigr\rangle", "the first-order estimate of a patch"),
+        "shapley": (r"s_j = \bigl\langle \lvert \phi_j(x) \rvert \bigr\rangle",
+                    "the effect averaged over every coalition of the others"),
+    },
+    "hidden": {
+        "random": (r"s_u \sim \mathcal{U}(0, 1)", "uniform random scores per unit"),
+        "correlation": (r"s_u = \lvert \operatorname{corr}(h_u, y) \rvert", "the unit's activation in the data"),
+        "gradient": (r"s_u = \lvert \partial y / \partial h_u \rvert = \lvert v_u \rvert", "the output weight"),
+        "activation_x_gradient": (r"s_u = \bigl\langle \lvert v_u h_u \rvert \bigr\rangle",
+                                  "the unit's contribution to y"),
+        "patching": (r"s_u = \bigl\langle \lvert v_u (\tilde h_u - h_u) \rvert \bigr\rangle", "patch one unit"),
+        "joint_patching": (r"s_u = \bigl\langle \lvert \textstyle\sum_{w \in g(u)} v_w (\tilde h_w - h_w) "
+                           r"\rvert \bigr\rangle", "patch the units that read the same inputs together"),
+    },
+}
+"""Each built-in method's score as typeset maths (LaTeX, for ``$...$``) and in a few words, per
+level. :func:`method_table` shows these; a method registered later (a plugin) shows its summary."""
+
+
 def method_table(level: str = "input") -> str:
     """A markdown table of the registered methods of ``level`` (``"input"`` or ``"hidden"``):
-    name, family and what each computes, read from the registry."""
+    name, family, its score as maths (:data:`SCORES`; ``⟨·⟩`` is the mean over the samples) and
+    in words, read from the registry. A method without an entry in :data:`SCORES` shows its
+    registry summary in words and no formula."""
     registry = HIDDEN_METHODS if check_choice(level, ("input", "hidden"), "level") == "hidden" else METHODS
-    lines = ["| method | family | what it computes |", "|---|---|---|"]
-    lines += [f"| `{m.name}` | {m.family} | {md(m.summary)} |" for m in registry.values()]
+    scores = SCORES[level]
+    lines = ["| method | family | score | in words |", "|---|---|---|---|"]
+    for m in registry.values():
+        formula, words = scores.get(m.name, (None, m.summary))
+        lines.append(f"| `{m.name}` | {m.family} | {f'${formula}$' if formula else '—'} | {md(words)} |")
     return "\n".join(lines)
 

@@ -11,7 +11,7 @@ import numpy as np
 from ..circuits import make_circuit
 from ._shared import index, weight_reach
 from .expectations import FOOLED_BELOW, HOLDS_AT, fooled_from
-from .facts import Facts
+from .facts import Facts, power_of_ten_above
 from .regimes import control_is_clean
 
 
@@ -109,9 +109,9 @@ def captum_section(results, *, saliency: str = "captum_saliency", deeplift: str 
     values["discussion"] = (
         f"Captum's `Saliency` takes the same gradient as neurotrace's `gradient`: over {results.seeds} seeds "
         f"on every regime the two rows' AUROCs are identical seed for seed, and their importances differ by "
-        f"at most {diff:.1e}, rounding. DeepLift's rescale rule divides each hidden unit's change in output by "
-        "its change in input, so like patching it measures a net effect rather than a local slope: it scores "
-        f"{values['deeplift_suppressor']:.2f} on the suppressor, where Saliency scores "
+        f"less than {power_of_ten_above(diff)}, rounding. DeepLift's rescale rule divides each hidden unit's change "
+        "in output by its change in input, so like patching it measures a net effect rather than a local slope: it "
+        f"scores {values['deeplift_suppressor']:.2f} on the suppressor, where Saliency scores "
         f"{values['saliency_suppressor']:.2f}." + switch_text
     )
     return Facts(values, claims)
