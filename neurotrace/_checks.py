@@ -76,6 +76,33 @@ def check_choice(value, choices, what: str) -> str:
     )
 
 
+def check_names(given, registry, what: str) -> tuple:
+    """The names to run, as a tuple: every key of ``registry`` when ``given`` is ``None``, else
+    ``given`` (one name or a list of them), each checked with :func:`check_choice`.
+
+    ``what`` names one entry in the messages (``"method"``, ``"circuit"``). An empty list, a
+    repeated name or an unknown one is a ``ValueError``; something that is neither a name nor a
+    list of names is a ``TypeError``.
+    """
+    if given is None:
+        return tuple(registry)
+    if isinstance(given, str):
+        given = (given,)
+    try:
+        given = tuple(given)
+    except TypeError:
+        raise TypeError(f"{what}s must be a name or a list of names, or None for all (got {type(given).__name__})"
+                        ) from None
+    if not given:
+        raise ValueError(f"{what}s must name at least one {what}, or be None for all (got an empty list); "
+                         f"valid choices: {', '.join(registry)}")
+    names = tuple(check_choice(g, registry, what) for g in given)
+    if len(set(names)) != len(names):
+        repeated = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"{what}s must not repeat a name (got {repeated!r} twice)")
+    return names
+
+
 def _as_int(value, what: str, rule: str) -> int:
     """Accept Python/NumPy integers and integral strings (ASCII digits, one optional sign);
     reject bools, floats, junk, and numbers too long to be any accepted value."""

@@ -14,32 +14,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_choice, check_labels, check_memory, check_samples, check_seed, check_seeds, check_strength
+from ._checks import (
+    check_choice,
+    check_labels,
+    check_memory,
+    check_names,
+    check_samples,
+    check_seed,
+    check_seeds,
+    check_strength,
+)
 from ._rng import make_rng
 from .circuits import CIRCUITS, Circuit, as_builder
 from .hidden import HIDDEN_METHODS, HIDDEN_TRUTHS, attribute_hidden, hidden_truth
 from .methods import METHODS, attribute, check_options
 from .scoring import auroc_rows, scramble
-
-
-def _names(given, registry, what):
-    if given is None:
-        return tuple(registry)
-    if isinstance(given, str):
-        given = (given,)
-    try:
-        given = tuple(given)
-    except TypeError:
-        raise TypeError(f"{what}s must be a name or a list of names, or None for all (got {type(given).__name__})"
-                        ) from None
-    if not given:
-        raise ValueError(f"{what}s must name at least one {what}, or be None for all (got an empty list); "
-                         f"valid choices: {', '.join(registry)}")
-    names = tuple(check_choice(g, registry, what) for g in given)
-    if len(set(names)) != len(names):
-        repeated = next(n for n in names if names.count(n) > 1)
-        raise ValueError(f"{what}s must not repeat a name (got {repeated!r} twice)")
-    return names
 
 
 def _circuits(given) -> dict:
@@ -172,7 +161,7 @@ def run_seed(circuit, methods=None, *, seed: int = 0, samples: int = 512, labels
     if isinstance(circuit, (list, tuple)) or circuit is None:
         raise TypeError(f"circuit must be one circuit: a name, a Circuit or a builder (got {type(circuit).__name__})")
     (build,) = _circuits(circuit).values()
-    methods = _names(methods, METHODS, "method")
+    methods = check_names(methods, METHODS, "method")
     options = _method_options(options, methods, METHODS)
     seed, samples = check_seed(seed), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
@@ -452,7 +441,7 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     registry, _ = _level(level)
     truth = _truth(level, truth)
     _no_loose_options("evaluate", loose, registry)
-    methods = _names(methods, registry, "method")
+    methods = check_names(methods, registry, "method")
     builders = _circuits(circuits)
     circuits = tuple(builders)
     options = _method_options(options, methods, registry, "method" if level == "input" else "hidden-unit method")
@@ -534,7 +523,7 @@ def sweep(circuit, strengths, *, methods=None, seeds: int = 16, samples: int = 5
         raise TypeError(f"sweep takes one circuit: a name or a builder (got {type(circuit).__name__})")
     builders = _circuits(circuit)
     (name,) = builders
-    methods = _names(methods, METHODS, "method")
+    methods = check_names(methods, METHODS, "method")
     options = _method_options(options, methods, METHODS)
     seeds, samples, labels = check_seeds(seeds), check_samples(samples), check_labels(labels)
     progress = _check_progress(progress)

@@ -13,10 +13,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._checks import check_choice, check_samples, check_seeds
+from ._checks import check_choice, check_names, check_samples, check_seeds
 from ._rng import make_rng
 from .circuits import CIRCUITS, make_circuit
-from .evaluate import _names
 from .methods import METHODS, attribute
 from .scoring import auroc_rows
 
@@ -100,8 +99,8 @@ def _maps(methods, circuit, X, seed):
 def randomization_check(methods=None, circuits=None, *, layers=LAYERS, seeds: int = 16,
                         samples: int = 512) -> Randomization:
     """Attribute on each circuit and on its randomised copies, on the same data and streams."""
-    methods = _names(methods, METHODS, "method")
-    circuits = _names(circuits, CIRCUITS, "circuit")
+    methods = check_names(methods, METHODS, "method")
+    circuits = check_names(circuits, CIRCUITS, "circuit")
     layers = tuple(check_choice(layer, LAYERS, "layer") for layer in np.atleast_1d(layers))
     seeds, samples = check_seeds(seeds), check_samples(samples)
     shape = (len(methods), len(circuits), len(layers), seeds)

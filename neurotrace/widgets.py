@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from ._checks import check_choice, check_strength
+from ._checks import check_choice, check_names, check_strength
 from .circuits import CIRCUITS, make_circuit
 from .claims import FOOLED_BELOW, explain
 from .evaluate import evaluate
@@ -89,13 +89,6 @@ def _caption(results, samples: int = 512) -> str:
     return "\n".join(lines)
 
 
-def _methods(methods) -> tuple:
-    if methods is None:
-        return tuple(METHODS)
-    methods = (methods,) if isinstance(methods, str) else tuple(methods)
-    return tuple(check_choice(m, METHODS, "method") for m in methods)
-
-
 # --- the live explorer ------------------------------------------------------------------------
 
 
@@ -117,7 +110,7 @@ class Explorer:
 
         check_choice(circuit, CIRCUITS, "circuit")
         strength = check_strength(strength)
-        self.methods = _methods(methods)
+        self.methods = check_names(methods, METHODS, "method")
         self.samples = samples
         self.strips = RankStrips(self.methods, make_circuit(circuit).n_features)
         self.regime = w.Dropdown(options=list(CIRCUITS), value=circuit, description="regime")
@@ -351,7 +344,7 @@ def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1
     grid = [check_strength(s) for s in np.atleast_1d(strengths)]
     if not grid:
         raise ValueError("strengths must hold at least one strength (got none)")
-    methods = _methods(methods)
+    methods = check_names(methods, METHODS, "method")
     strips = RankStrips(methods, make_circuit(circuit).n_features)
     frames, captions = [], []
     for s in grid:
