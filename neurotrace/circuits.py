@@ -105,13 +105,17 @@ class Circuit:
     def n_hidden(self) -> int:
         return self.W.shape[0]
 
-    def _check_X(self, X) -> np.ndarray:
+    def check_inputs(self, X) -> np.ndarray:
+        """``X`` as a float array of inputs to this network, ``(n_samples, n_features)``; a
+        ``ValueError`` naming the shape it has otherwise. Every method that takes ``X`` checks it here."""
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(
                 f"X must have shape (n_samples, {self.n_features}) (got {X.shape})"
             )
         return X
+
+    _check_X = check_inputs  # the old private name, until methods.py calls check_inputs
 
     @functools.cached_property
     def connections(self):
@@ -124,7 +128,7 @@ class Circuit:
 
     def preactivation(self, X) -> np.ndarray:
         """``X (n, n_features) -> Z = X W^T + b  (n, n_hidden)``."""
-        return self._check_X(X) @ self.W.T + self.b
+        return self.check_inputs(X) @ self.W.T + self.b
 
     def hidden(self, X) -> np.ndarray:
         """Hidden activations ``phi(W x + b)``: ``(n, n_hidden)``."""

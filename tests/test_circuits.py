@@ -32,7 +32,7 @@ def test_shapes_and_masks(name, seed):
     c = nt.make_circuit(name, seed=seed)
     h, d = c.W.shape
     assert (c.n_hidden, c.n_features) == (h, d)
-    assert d == 12 and c.causal.sum() == 4  # as in the seed's demo
+    assert d == 12 and c.causal.sum() == 4  # as in the original brief's demo
     assert c.b.shape == c.v.shape == c.hidden_causal.shape == (h,)
     assert c.causal.shape == c.decoy.shape == (d,) and c.mixing.shape == (d, d)
     assert c.causal.dtype == c.decoy.dtype == c.hidden_causal.dtype == np.bool_
@@ -127,9 +127,15 @@ def test_tiny_gradient_closed_form(tiny, activation):
 @pytest.mark.parametrize("bad", [np.zeros(12), np.zeros((5, 11)), np.zeros((2, 3, 12))])
 def test_wrong_X_shape_raises(bad):
     c = nt.make_circuit("clean")
-    for fn in (c.forward, c.gradient, c.hidden):
+    for fn in (c.forward, c.gradient, c.hidden, c.check_inputs):
         with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 12\)"):
             fn(bad)
+
+
+def test_check_inputs_gives_a_float_array_of_the_same_values():
+    c = nt.make_circuit("clean")
+    X = c.check_inputs([[1] * 12, [0] * 12])
+    assert X.dtype == float and X.shape == (2, 12) and X[0].sum() == 12.0
 
 
 def test_circuit_constructor_checks(tiny):
