@@ -21,7 +21,7 @@ from .circuits import (
     registered_circuit,
     unregister_circuit,
 )
-from .evaluate import Results, Sweep, combine, evaluate, run_seed, sweep
+from .evaluate import evaluate, run_seed, sweep
 from .hidden import HIDDEN_METHODS, HIDDEN_TRUTHS, attribute_hidden, hidden_truth
 from .methods import (
     METHODS,
@@ -32,6 +32,7 @@ from .methods import (
     registered_method,
     unregister_method,
 )
+from .results import Results, Sweep, combine
 from .scoring import TIE_TOLERANCE, auroc, auroc_rows, scramble, tie_groups
 
 __version__ = "0.1.0"

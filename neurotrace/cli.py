@@ -5,6 +5,7 @@
     neurotrace compare --circuit confounded                   every method on one circuit
     neurotrace table [--labels scrambled]                     the methods x circuits table
     neurotrace table --level hidden [--truth task|effect]     the same for hidden units
+    neurotrace table --level edge                             edges of deep networks: AUROC and faithfulness
 
 Numbers come from the library with ``evaluate``'s random streams, so ``attribute --seed s``
 shows exactly the per-seed numbers behind ``table``. Features whose scores tie (within
@@ -47,6 +48,7 @@ from ._checks import (
     check_strength,
     show,
 )
+from .discovery import EDGE_METHODS, faithfulness_of
 from .evaluate import LEVELS, run_seed
 from .hidden import HIDDEN_TRUTHS
 from .methods import PluginError, check_options
@@ -131,7 +133,8 @@ HELP = {
     "labels": "real, or scrambled for the shuffled-ground-truth null (default {default})",
     "strength": f"decoy strength from 0 to {MAX_STRENGTH:g}: 0 = control, 1 = tuned point "
                 "(default {default:g})",
-    "level": "input (features) or hidden (units: the neuron-level table) (default {default})",
+    "level": "input (features), hidden (units: the neuron-level table) or edge (the edges of deep networks: "
+             "circuit discovery) (default {default})",
     "truth": "with --level hidden, the units to recover: task (the task circuit: units that read a causal "
              "feature) or effect (units whose patch alone moves the output) (default task)",
 }
@@ -623,11 +626,14 @@ def cmd_table(args, paint, progress=None):
     labels, strength, level = resolve(args, "labels"), resolve(args, "strength"), resolve(args, "level")
     truth = resolve(args, "truth")
     if truth is not None and level != "hidden":
+        own = {"input": "the causal features", "edge": "the deep network's causal edges"}[level]
         raise UsageError(f"{args.prog}: error: --truth {truth} applies to --level hidden only "
-                         "(the input level's truth is the causal features)")
-    options = method_options(args, nt.HIDDEN_METHODS if level == "hidden" else nt.METHODS)
+                         f"(the {level} level's truth is {own})")
+    options = method_options(args, {"hidden": nt.HIDDEN_METHODS, "edge": EDGE_METHODS}.get(level, nt.METHODS))
     res = nt.evaluate(seeds=seeds, samples=samples, labels=labels, strength=strength, level=level, truth=truth,
                       progress=progress, options=options)
+    if level == "edge":
+        return _edge_table(res, args.json, options)
     if args.json:
         return json.dumps(res.to_dict(), indent=2)
     against = {"task": "the task circuit (units that read a causal feature, with a non-zero output weight)",
@@ -641,6 +647,30 @@ def cmd_table(args, paint, progress=None):
         "",
         res.to_markdown(errors="sem"),
         *(_where_truths_part(strength) if level == "hidden" and labels == "real" else []),
+    ])
+
+
+def _edge_table(res, as_json: bool, options: dict) -> str:
+    """The edge-level table: edge AUROC, and the faithfulness of the circuit each method recovers."""
+    faith = faithfulness_of(res)
+    if as_json:
+        out = res.to_dict()
+        for cell, per_seed in zip(out["cells"], faith.reshape(-1, res.seeds), strict=True):
+            cell["faithfulness"] = {"mean": float(per_seed.mean()), "per_seed": per_seed.tolist()}
+        return json.dumps(out, indent=2)
+    return "\n".join([
+        f"Mean edge AUROC ± standard error over {res.seeds} seeds x {res.samples} samples, labels={res.labels}, "
+        f"strength={res.strength:g}, deep networks scored edge by edge against their causal edges"
+        + (f", options: {_shown_options(options)}" if options else ""),
+        f"{GLOSS}",
+        "",
+        res.to_markdown(errors="sem"),
+        "",
+        "Faithfulness of the circuit each method recovers (its top k edges, k = the true circuit's size, whole tie",
+        "groups only): the circuit alone, every other edge patched from a corrupted input, against the full network;",
+        "1 = it computes the output, 0 = no better than patching everything.",
+        "",
+        res.to_markdown(errors="sem", values=faith),
     ])
 
 
@@ -680,6 +710,7 @@ COMMANDS = {
               ["neurotrace table", "neurotrace table --labels scrambled --seeds 256",
                "neurotrace table --option patching.corruption=zero --option smoothgrad.copies=64",
                "neurotrace table --level hidden", "neurotrace table --level hidden --truth effect",
+               "neurotrace table --level edge", "neurotrace table --level edge --option acdc.tau=0.05",
                "neurotrace table --strength 0.5 --json"]),
 }
 

@@ -37,8 +37,8 @@ import numpy as np
 from ._checks import check_choice, check_labels, check_samples, check_seeds, check_strength
 from ._rng import as_generator, make_rng
 from .deep import EDGE_CIRCUITS, make_deep_circuit
-from .evaluate import Results
 from .methods import Method, abs_correlation, derangements, ig_nodes
+from .results import Results, Sweep
 from .scoring import auroc_rows, scramble, tie_groups
 
 EDGE_CORRUPTIONS = ("resample", "zero", "mean")
@@ -355,25 +355,42 @@ def _names(given, registry, what):
 
 
 def evaluate_edges(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512, labels: str = "real",
-                   strength: float = 1.0) -> Results:
+                   strength: float = 1.0, options=None, progress=None) -> Results:
     """Score edge ``methods`` (default: all) on edge-level ``circuits`` (default: all) over seeds.
 
     Same seeding as ``evaluate``: for seed ``s`` the circuit is built at that seed, its data come
     from the stream ``("data", s)``, each method's draws from ``("method", name, s)`` and a
     scrambled truth from ``("labels", s)``. Returns a ``Results`` with ``level="edge"`` and
     ``truth="edges"``; ``importances`` are padded with NaN to the widest circuit's edge count.
+    ``options``: ``{method: {option: value}}`` (e.g. ``{"acdc": {"tau": 0.05}}``); ``progress``:
+    ``progress(done, total)`` after each method's run on one seed, as in ``nt.evaluate``, which
+    calls this for ``level="edge"``.
     """
     methods = _names(methods, EDGE_METHODS, "edge method")
     circuits = _names(circuits, EDGE_CIRCUITS, "edge-level circuit")
     seeds, samples = check_seeds(seeds), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
+    options = {} if options is None else dict(options)
+    unknown = sorted(set(options) - set(methods))
+    if unknown:
+        raise ValueError(f"options name {unknown[0]!r}, which is not among the edge methods run "
+                         f"({', '.join(methods)})")
+    total, done = len(methods) * len(circuits) * seeds, 0
+    if progress is not None:
+        progress(0, total)
     blocks = []
     for name in circuits:
         imp, masks = [], []
         for s in range(seeds):
             circuit = make_deep_circuit(name, strength=strength, seed=s)
             X = circuit.sample(samples, make_rng("data", s))
-            imp.append([attribute_edges(m, circuit, X, rng=make_rng("method", m, s)) for m in methods])
+            row = []
+            for m in methods:
+                row.append(attribute_edges(m, circuit, X, rng=make_rng("method", m, s), **options.get(m, {})))
+                if progress is not None:
+                    done += 1
+                    progress(done, total)
+            imp.append(row)
             mask = circuit.causal_edges
             masks.append(mask if labels == "real" else scramble(mask, make_rng("labels", s)))
         imp = np.array(imp).transpose(1, 0, 2)  # (methods, seeds, edges)
@@ -387,7 +404,7 @@ def evaluate_edges(methods=None, circuits=None, *, seeds: int = 16, samples: int
     auroc = np.stack([scores for _, scores in blocks], axis=1)
     families = tuple(EDGE_METHODS[m].family for m in methods)
     return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, "edge", families,
-                   "edges")
+                   "edges", {m: dict(o) for m, o in options.items() if o})
 
 
 # --- faithfulness of a recovered circuit ---------------------------------------------------------------
@@ -438,13 +455,20 @@ def faithfulness_of(results) -> np.ndarray:
     return out
 
 
-def sweep_edges(circuit: str, strengths, *, methods=None, seeds: int = 16, samples: int = 512):
-    """Edge AUROC of ``methods`` on edge-level regime ``circuit`` at each strength: a ``Sweep``."""
-    from .evaluate import Sweep
+def sweep_edges(circuit: str, strengths, *, methods=None, seeds: int = 16, samples: int = 512, options=None,
+                progress=None):
+    """Edge AUROC of ``methods`` on edge-level regime ``circuit`` at each strength: a ``Sweep``.
 
+    ``options`` and ``progress`` as in :func:`evaluate_edges` (``progress`` over the whole grid);
+    ``nt.sweep(circuit, strengths, level="edge")`` calls this."""
     check_choice(circuit, EDGE_CIRCUITS, "edge-level circuit")
     methods = _names(methods, EDGE_METHODS, "edge method")
     grid = np.array([check_strength(s) for s in np.atleast_1d(strengths)], dtype=float)
-    auroc = np.stack([evaluate_edges(methods, circuit, seeds=seeds, samples=samples, strength=s).auroc[:, 0]
-                      for s in grid], axis=1)
+    per = len(methods) * check_seeds(seeds)
+    auroc = np.stack([evaluate_edges(methods, circuit, seeds=seeds, samples=samples, strength=s, options=options,
+                                     progress=None if progress is None else
+                                     (lambda done, _total, k=k: (done or not k) and progress(k * per + done,
+                                                                                             len(grid) * per))
+                                     ).auroc[:, 0]
+                      for k, s in enumerate(grid)], axis=1)
     return Sweep(circuit, methods, grid, auroc, check_seeds(seeds), check_samples(samples))
