@@ -12,11 +12,36 @@ import numpy as np
 from ._rng import make_rng
 from .hidden import attribute_hidden, effect_units, task_units, unit_groups
 from .methods import abs_correlation, corrupted_values, patch_effects
+from .scoring import TIE_TOLERANCE
 
 
 def default_data(circuit, samples: int = 512) -> np.ndarray:
     """The samples ``evaluate`` draws for the circuit's seed: ``(samples, n_features)``."""
     return circuit.sample(samples, make_rng("data", circuit.seed))
+
+
+# --- what each feature and unit is ---------------------------------------------------------------
+
+
+def feature_roles(circuit) -> np.ndarray:
+    """Each feature's role in the truth, ``(n_features,)``: ``"causal"``, ``"decoy"`` or ``"other"``."""
+    return np.where(circuit.causal, "causal", np.where(circuit.decoy, "decoy", "other"))
+
+
+def unit_kinds(circuit) -> np.ndarray:
+    """Each hidden unit's kind, ``(n_hidden,)`` (the network diagram colours by it): ``"idle"``
+    (output weight 0), ``"decoy"`` (reads a decoy feature), ``"core"`` (reads a causal feature),
+    else ``"other"``."""
+    reads = circuit.W != 0
+    decoy = (reads & circuit.decoy).any(axis=1)
+    causal = (reads & circuit.causal).any(axis=1)
+    return np.where(circuit.v == 0, "idle", np.where(decoy, "decoy", np.where(causal, "core", "other")))
+
+
+def weight_reach(circuit) -> np.ndarray:
+    """How strongly the network reads each feature, ``sum_h |v_h W_hj|``: ``(n_features,)``; 0 for a
+    feature that no unit with an output weight reads."""
+    return np.abs(circuit.v[:, None] * circuit.W).sum(axis=0)
 
 
 # --- integrated gradients along one path ---------------------------------------------------------
@@ -112,6 +137,31 @@ def switch_pairs(circuit) -> list[tuple[int, int]]:
     """The causal features in consecutive pairs ``[(f0, f1), (f2, f3)]``: the switch regimes' gates."""
     causal = np.flatnonzero(circuit.causal)
     return [(int(causal[i]), int(causal[i + 1])) for i in range(0, len(causal) - 1, 2)]
+
+
+def switch_moves(circuit) -> list[dict]:
+    """The move that fools each switch pair's single-feature method, read off its truth table.
+
+    One dict per pair of :func:`switch_pairs`: the ``pair``, its
+    ``table`` (:func:`switch_table`), the move as table cells ``start`` ->
+    ``end`` (row = first switch, column = second, index 0/1/2 = -1/absent/+1), what it does
+    (``move``), the output ``change`` it causes and whether that is ``none`` (within the tie
+    tolerance of the table's largest |output|). ``redundant``: knock the backup out while its
+    primary is +1; ``interaction``: restore the first switch alone into the all-absent reference.
+    """
+    out = []
+    for a, b in switch_pairs(circuit):
+        table = switch_table(circuit, (a, b))
+        if circuit.name == "redundant":
+            start, end, move = (2, 2), (2, 1), f"knock out f{b} (f{a} at +1)"
+        else:
+            start, end, move = (1, 1), (2, 1), f"restore f{a} alone"
+        change = float(table[end] - table[start])
+        scale = float(np.abs(table).max())
+        out.append({"pair": (a, b), "table": table, "start": start, "end": end, "move": move, "change": change,
+                    "none": abs(change) <= TIE_TOLERANCE * scale})
+    return out
+
 
 
 # --- attribution patching: a patch vs its first-order estimate ----------------------------------------

@@ -14,65 +14,59 @@ Needs the ``[book]`` extra (matplotlib); the core library never imports this mod
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg, get_hinting_flag
-from matplotlib.collections import PolyCollection
-from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
-from matplotlib.patches import Patch
 
 from ._rng import make_rng
 from .analysis import (
     confounded_picture,
     default_data,
+    feature_roles,
     first_order_error,
     first_order_patches,
     path_integrals,
     resample_patches,
     steepest_feature,
+    strength_changes,
     suppressor_picture,
-    switch_pairs,
-    switch_table,
+    switch_moves,
+    unit_kinds,
+    weight_reach,
 )
-from .circuits import CIRCUITS, make_circuit, switch_share
+from .book_figure import COLUMN_INCHES, STYLE, BookFigure, figure_png
+from .circuits import CIRCUITS, switch_share
 from .claims import FOOLED_BELOW, scientific
-from .methods import METHODS, integrated_gradients
-from .scoring import TIE_TOLERANCE, tie_groups
+from .labels import failure_kind, feature_names, listing_of, strength_phrase, strength_word
+from .methods import integrated_gradients
+from .palette import (
+    BASELINE_COLOR,
+    CHANGE_COLOR,
+    DATA_LINK_COLOR,
+    METHOD_COLORS,
+    METHOD_LINESTYLES,
+    ROLE_COLORS,
+    ROLE_INK,
+    ROLE_LABELS,
+    TIE_EDGE,
+    TIE_FILL,
+    UNIT_COLORS,
+    method_style,
+    role_legend_handles,
+)
+from .rank_strips import RankStrips
 
-# --- the palette ------------------------------------------------------------------------------
-
-# Okabe & Ito (2008), the colour-blind-safe palette; grey for the features that are neither.
-ROLE_COLORS = {"causal": "#0072B2", "decoy": "#D55E00", "other": "#B0B0B0"}
-ROLE_LABELS = {"causal": "causal (the true circuit)", "decoy": "decoy (planted)", "other": "other (noise)"}
-
-# Method colours: the Okabe-Ito hues not taken by the roles, then Paul Tol's muted ones (also
-# colour-blind safe); line styles cycle on top, so a long registry keeps every pair distinct.
-METHOD_COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#8C6D00", "#AA4499", "#44AA99",
-                 "#882255")
-METHOD_LINESTYLES = ("-", "--", "-.", ":")
-BASELINE_COLOR = "#808080"
-
-# The widest a figure may be, in inches: the book's text column is about 755 px in a 1024 x 768
-# window, so a 10 in figure at 100 dpi shows at 0.75 of its size and 12 pt text at about 12.5 px.
-COLUMN_INCHES = 10.0
-
-STYLE = {
-    "font.size": 13,
-    "axes.titlesize": 14,
-    "axes.labelsize": 13,
-    "xtick.labelsize": 12,
-    "ytick.labelsize": 12,
-    "legend.fontsize": 12,
-    "figure.titlesize": 16,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "figure.dpi": 100,
-    "savefig.dpi": 100,
-}
+# The figures; and the style and palette they are drawn in, re-exported for other figure modules.
+__all__ = [
+    "MECHANISMS", "NETWORK_INCHES", "SWEEP_KEY", "SWEEP_KEY_LINE", "UNIT_LABELS",
+    "attribution_patching_figure", "auroc_bars", "auroc_table", "confounded_mechanism", "ig_figure", "importances",
+    "mechanism", "network", "network_alt_text", "strength_summary", "suppressor_mechanism", "sweep_curves",
+    "switch_mechanism", "weights",
+    "COLUMN_INCHES", "STYLE", "BookFigure", "figure_png",
+    "BASELINE_COLOR", "CHANGE_COLOR", "DATA_LINK_COLOR", "METHOD_COLORS", "METHOD_LINESTYLES", "ROLE_COLORS",
+    "ROLE_INK", "ROLE_LABELS", "TIE_EDGE", "TIE_FILL", "UNIT_COLORS", "method_style", "role_legend_handles",
+]
 
 
 def _styled(fn):
@@ -86,72 +80,6 @@ def _styled(fn):
     return wrapper
 
 
-def figure_png(fig: Figure) -> bytes:
-    """``fig`` as PNG bytes at its own dpi, white background."""
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor="white")
-    return buf.getvalue()
-
-
-class BookFigure(Figure):
-    """A ``Figure`` that IPython shows as a PNG, with alt text, when a cell returns it.
-
-    The figures here are built without pyplot, so nothing is drawn twice or kept alive by
-    pyplot; but then the inline backend's formatter for ``Figure`` may never be registered (it
-    is set up lazily, on first pyplot use). ``_repr_mimebundle_`` shows the figure either way,
-    and only once: a formatter registered for ``Figure`` (the inline backend's, once pyplot is
-    imported) takes precedence for the pixels, and neither leaves a pyplot figure to flush.
-
-    The bundle's metadata carries :meth:`alt_text` as ``{"image/png": {"alt": ...}}`` (kept
-    when the inline backend draws the pixels); the book's ``figure_alt`` extension makes it the
-    ``<img>``'s alt text unless the cell sets its own (``mystnb: image: alt:``).
-    """
-
-    alt: str | None = None
-    """Alt text for this figure; ``None``: :meth:`alt_text` derives it from the titles."""
-
-    def alt_text(self) -> str:
-        """``alt`` if set; else the figure's title followed by its panels' titles."""
-        if self.alt:
-            return self.alt
-        title = " ".join(self.get_suptitle().split())
-        panels = [" ".join(ax.get_title().split()) for ax in self.axes if ax.get_visible() and ax.get_title()]
-        parts = ([title] if title else []) + (["Panels: " + "; ".join(panels)] if panels else [])
-        return ". ".join(parts)
-
-    def _repr_png_(self) -> bytes:
-        return figure_png(self)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        alt = self.alt_text()
-        return {"image/png": figure_png(self)}, ({"image/png": {"alt": alt}} if alt else {})
-
-
-def feature_roles(circuit) -> np.ndarray:
-    """``(n_features,)`` array of ``"causal"``, ``"decoy"`` or ``"other"``."""
-    return np.where(circuit.causal, "causal", np.where(circuit.decoy, "decoy", "other"))
-
-
-def feature_names(circuit) -> list[str]:
-    return [f"f{j}" for j in range(circuit.n_features)]
-
-
-def role_legend_handles(roles=("causal", "decoy", "other")) -> list:
-    return [Patch(facecolor=ROLE_COLORS[r], label=ROLE_LABELS[r]) for r in roles]
-
-
-def method_style(method: str) -> dict:
-    """``color`` and ``linestyle`` of a method: fixed by its position in ``METHODS``."""
-    if method in METHODS and METHODS[method].family == "baseline":
-        return {"color": BASELINE_COLOR, "linestyle": ":"}
-    others = [m for m in METHODS if METHODS[m].family != "baseline"]
-    k = others.index(method) if method in others else len(others)
-    return {"color": METHOD_COLORS[k % len(METHOD_COLORS)],
-            "linestyle": METHOD_LINESTYLES[(k // len(METHOD_COLORS)) % len(METHOD_LINESTYLES)]}
-
-
 def _signed(value: float, digits: int = 2) -> str:
     """``+0.00`` rather than ``-0.00`` for a value that rounds to zero."""
     return f"{round(float(value), digits) + 0.0:+.{digits}f}"
@@ -162,409 +90,6 @@ def _grid(n: int, ncols: int):
     return -(-n // ncols), ncols
 
 
-# --- what a regime's strength means, and what a failure is --------------------------------------
-
-
-def strength_word(regime: str) -> str | None:
-    """How to name ``regime``'s strength: ``"decoy strength"`` where it plants a decoy,
-    ``"strength"`` where it rewires the causal features (the switch regimes: the gate's share),
-    ``None`` where it changes nothing (``Regime.complete == 0``: the control)."""
-    if CIRCUITS[regime].complete == 0.0:
-        return None
-    return "decoy strength" if make_circuit(regime).decoy.any() else "strength"
-
-
-def setting_label(regime: str, strength: float) -> str:
-    """``"confounded, decoy strength 1.00"``, ``"redundant, strength 0.25"``, ``"clean (control)"``."""
-    word = strength_word(regime)
-    return f"{regime} (control)" if word is None else f"{regime}, {word} {strength:.2f}"
-
-
-def _strength_phrase(regimes, strength: float) -> str:
-    """The strength of a figure over several regimes, named as its regimes name it ("" if none has one)."""
-    words = {strength_word(r) for r in regimes} - {None}
-    if not words:
-        return ""
-    return f"{'decoy strength' if words == {'decoy strength'} else 'strength'} {strength:g}"
-
-
-FAILURE_KINDS = {
-    "target": "the regime's target",
-    "listed": "a failure the regime also lists",
-    "not listed": "a failure the regime does not list",
-    "baseline": "the baseline",
-}
-"""Why a method sits below ``claims.FOOLED_BELOW``, in a word (the key) and a phrase (the value)."""
-
-FAILURE_NOTES = {  # the rank figure's footnote: each kind in a few words
-    "target": "what the regime is built to fool",
-    "listed": "another failure it lists",
-    "not listed": "a failure it does not plant",
-    "baseline": "the chance floor",
-}
-
-
-def failure_kind(regime: str, method: str, auroc: float) -> str | None:
-    """``None`` when ``auroc`` is not below ``claims.FOOLED_BELOW``; else which kind of failure
-    (a key of ``FAILURE_KINDS``): the regime's target (``CIRCUITS[regime].target``), another
-    method its ``fools`` lists (a side effect such as saturation), the random baseline, or a
-    failure the regime does not list."""
-    if not auroc < FOOLED_BELOW:
-        return None
-    listing = _listing(regime, method)
-    if listing:
-        return listing
-    if method in METHODS and METHODS[method].family == "baseline":
-        return "baseline"
-    return "not listed"
-
-
-# --- ranked importances -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """One block of a strip: the features a method puts at one rank.
-
-    ``rank``: the shared rank (1 = top), the position of the block's first column;
-    ``start``: that column (0-based); ``features``: the feature indices in the block, by
-    index. More than one feature is a tie (:func:`neurotrace.scoring.tie_groups`): the block
-    is drawn as one, with no order inside it.
-    """
-
-    rank: int
-    start: int
-    features: tuple
-
-    @property
-    def tied(self) -> bool:
-        return len(self.features) > 1
-
-    @property
-    def stop(self) -> int:
-        """One past the block's last column."""
-        return self.start + len(self.features)
-
-
-TIE_FILL = "#FFFFFF"  # a tie of mixed roles: white, so the role-coloured names inside read
-TIE_EDGE = "#303030"
-ROLE_INK = {"causal": ROLE_COLORS["causal"], "decoy": "#B84A00", "other": "#505050"}  # text on white
-
-
-class RankStrips:
-    """Every method's ranking as one strip per method, redrawn in place.
-
-    Row *i* is method *i*. Its features are laid out by rank, rank 1 on the left, in blocks
-    (:class:`Block`): a feature ranked on its own gets one cell, labelled with its name and
-    coloured by its role (causal / decoy / other); features the method scores the same
-    (:func:`neurotrace.scoring.tie_groups`, the grouping the AUROC uses) get ONE block spanning
-    their columns, outlined, labelled "tied ×k" with its members (causal and decoy features by
-    name, noise counted), so a tie never reads as an order. The shade says how important the
-    method finds a block (its score over the method's top score): a score of 0 is pale. The
-    method's AUROC ends the strip; below ``claims.FOOLED_BELOW`` it is marked ▼ with the kind
-    of failure (:func:`failure_kind`). ``blocks[i]`` holds row *i*'s blocks.
-
-    ``update(results)`` takes a one-seed ``Results`` for one circuit (``nt.evaluate(...,
-    seeds=1)``) and changes the existing artists. The layout is fixed in inches, so nothing
-    shifts between frames. ``png()`` is the slider's fast path: the static parts (method
-    names, rank numbers, legend) are rendered once per legend and cached; a redraw paints one
-    collection of blocks, pastes the labels and AUROCs from a bitmap cache and renders the title.
-    """
-
-    # Layout, in inches; fonts in points (>= 12: the strips are read on a projector). A cell is
-    # CELL_WIDTH wide, narrower (down to MIN_CELL_WIDTH) when the features would not fit COLUMN_INCHES.
-    CELL_WIDTH, MIN_CELL_WIDTH, CELL_HEIGHT = 0.5, 0.4, 0.42
-    LEFT, RIGHT, TOP, BOTTOM = 2.1, 1.85, 0.95, 1.3
-    NAME_SIZE, SCORE_SIZE, TAG_SIZE, HEAD_SIZE = 12, 14, 12, 12
-    INSET_X, INSET_Y = 0.045, 0.06  # data units: the white gap around each block
-
-    def __init__(self, methods, n_features: int, *, title: str | None = None, dpi: int = 80):
-        self.methods = tuple(methods)
-        self.n_features = int(n_features)
-        self.title = title
-        m, d = len(self.methods), self.n_features
-        self.cell_width = max(self.MIN_CELL_WIDTH, min(self.CELL_WIDTH, (COLUMN_INCHES - self.LEFT - self.RIGHT) / d))
-        grid_w, grid_h = self.cell_width * d, self.CELL_HEIGHT * m
-        width, height = self.LEFT + grid_w + self.RIGHT, self.TOP + grid_h + self.BOTTOM
-        self._height = height
-        with matplotlib.rc_context(STYLE):
-            self.figure = BookFigure(figsize=(width, height), dpi=dpi)
-            FigureCanvasAgg(self.figure)
-            ax = self.figure.add_axes((self.LEFT / width, self.BOTTOM / height, grid_w / width, grid_h / height))
-            ax.set_xlim(-0.5, d - 0.5)
-            ax.set_ylim(m - 0.5, -0.5)
-            ax.set_axis_off()
-            self.ax = ax
-            self.cells = ax.add_collection(PolyCollection([], facecolors=ROLE_COLORS["other"]), autolim=False)
-            # Each row's label pool: a tie block takes at most 4 pieces for its >= 2 columns, a
-            # single feature 1 for its column, so 2 per column always suffice.
-            self.labels = [[ax.text(0, r, "", ha="left", va="center", fontsize=self.NAME_SIZE)
-                            for _ in range(2 * d)] for r in range(m)]
-            self.scores_text = [ax.text(d - 0.5 + 0.2, r, "", ha="left", va="center", fontsize=self.SCORE_SIZE)
-                                for r in range(m)]
-            self.tags = [ax.text(d - 0.5 + 1.25, r, "", ha="left", va="center", fontsize=self.TAG_SIZE)
-                         for r in range(m)]
-            for r, method in enumerate(self.methods):
-                ax.text(-0.5 - 0.15, r, method, ha="right", va="center", fontsize=13)
-            grey = "#505050"
-            for c in range(d):
-                ax.text(c, -0.6, str(c + 1), ha="center", va="bottom", fontsize=self.HEAD_SIZE, color=grey)
-            ax.text(-0.5 - 0.15, -0.6, "rank →", ha="right", va="bottom", fontsize=self.HEAD_SIZE, color=grey)
-            ax.text(d - 0.5 + 0.2, -0.6, "AUROC", ha="left", va="bottom", fontsize=self.HEAD_SIZE, color=grey)
-            self.suptitle = self.figure.text(0.5, 1 - 0.15 / height, title or "", ha="center", va="top",
-                                             fontsize=15, fontweight="bold")
-        self.blocks = [[] for _ in self.methods]
-        self._pasted = [t for row in self.labels for t in row] + self.scores_text + self.tags
-        self._key = None  # what the legend shows: (roles present, any tie, any failure)
-        self._legend = self._note = None
-        self._legends = {}  # legend key -> (legend, footnote)
-        self._backgrounds = {}  # legend key -> the rendered static parts
-        self._sprites, self._widths, self._layouts = {}, {}, {}
-        self._shown = []  # the texts with something to paste
-        self._to_px = None  # the axes' data -> pixel affine, read once the figure is drawn
-
-    # --- the state ---------------------------------------------------------------------------
-
-    def update(self, results, *, title: str | None = None):
-        """Show ``results`` (one circuit, seed 0): blocks, labels, AUROCs and failure marks."""
-        regime = results.circuits[0]
-        circuit = make_circuit(regime, strength=results.strength, seed=0)
-        roles = feature_roles(circuit)
-        names = feature_names(circuit)
-        auroc = results.auroc[:, 0, 0]
-        verts, faces, edges, widths, shown = [], [], [], [], []
-        any_tie, failures = False, set()
-        for r, method in enumerate(self.methods):
-            k = results.methods.index(method)
-            scores = results.importances[k, 0, 0]
-            top = float(scores.max())
-            pool = iter(self.labels[r])
-            self.blocks[r] = []
-            start = 0
-            for group in tie_groups(scores):
-                block = Block(rank=start + 1, start=start, features=tuple(int(j) for j in group))
-                self.blocks[r].append(block)
-                shade = 0.2 + 0.8 * (float(scores[group[0]]) / top if top > 0 else 0.0)  # a zero stays visible
-                kinds = {str(roles[j]) for j in group}
-                x0, x1 = block.start - 0.5 + self.INSET_X, block.stop - 0.5 - self.INSET_X
-                y0, y1 = r - 0.5 + self.INSET_Y, r + 0.5 - self.INSET_Y
-                verts.append([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-                if len(kinds) == 1:
-                    role = kinds.pop()
-                    faces.append((*to_rgb(ROLE_COLORS[role]), shade))
-                    ink = "white" if role != "other" and shade > 0.55 else "#202020"
-                else:
-                    faces.append((*to_rgb(TIE_FILL), 1.0))
-                    ink = None  # each role in its own ink
-                edges.append((*to_rgb(TIE_EDGE), 1.0) if block.tied else (0.0, 0.0, 0.0, 0.0))
-                widths.append(2.0 if block.tied else 0.0)
-                any_tie |= block.tied
-                members = tuple((names[j], str(roles[j])) for j in block.features)
-                for text, x, colour, weight in self._layout(block.start, members, ink):
-                    label = next(pool)
-                    label.set_text(text)
-                    label.set_position((x, r))
-                    label.set_color(colour)
-                    label.set_fontweight(weight)
-                    shown.append(label)
-                start = block.stop
-            for text in pool:
-                if text.get_text():
-                    text.set_text("")
-            kind = failure_kind(regime, method, float(auroc[k]))
-            failures.add(kind)
-            self.scores_text[r].set_text(f"{auroc[k]:.2f}")
-            self.scores_text[r].set_fontweight("bold" if kind else "normal")
-            self.tags[r].set_text(f"▼ {kind}" if kind else "")
-        self._shown = shown + [t for t in self.scores_text + self.tags if t.get_text()]
-        self.cells.set_verts(verts)
-        self.cells.set_facecolor(faces)
-        self.cells.set_edgecolor(edges)
-        self.cells.set_linewidth(widths)
-        present = tuple(role for role in ROLE_COLORS if (roles == role).any())
-        self._set_legend((present, any_tie, tuple(k for k in FAILURE_KINDS if k in failures)))
-        self.suptitle.set_text(title or self.title or f"{setting_label(regime, results.strength)}: "
-                                                      "every method's ranking")
-        self.figure.alt = (f"{self.suptitle.get_text()}: one row per method, its features from rank 1 on the "
-                           "left, coloured causal, decoy or other, ties drawn as one block. AUROC: "
-                           + ", ".join(f"{m} {auroc[results.methods.index(m)]:.2f}" for m in self.methods) + ".")
-        return self.figure
-
-    @property
-    def legend(self):
-        """The legend shown now (one per set of roles, ties and failure kinds, built once)."""
-        return self._legend
-
-    def _layout(self, start: int, members: tuple, ink) -> list:
-        """A block's label: ``(text, x, colour, weight)`` pieces, the longest form that fits.
-
-        ``members``: ``(name, role)`` of the block's features; ``ink``: the text colour on a
-        one-role block, ``None`` for a mixed tie (each role in its own ink). Cached.
-        """
-        key = (start, members, ink)
-        if key in self._layouts:
-            return self._layouts[key]
-        by_role = [(role, [name for name, r in members if r == role]) for role in ROLE_COLORS]
-        by_role = [(role, names) for role, names in by_role if names]
-        room = len(members) * self.cell_width * self.figure.dpi - 10  # px, inside the inset
-        gap = 0.3 * self.NAME_SIZE * self.figure.dpi / 72
-        for pieces in self._forms(len(members), by_role):
-            size = [self._width(text, self._weight(role), self.NAME_SIZE) for text, role in pieces]
-            total = sum(size) + gap * (len(pieces) - 1)
-            if total <= room:
-                break  # else the last, shortest form
-        per_px = 1.0 / (self.cell_width * self.figure.dpi)  # data units per pixel
-        x = start + (len(members) - 1) / 2 - total / 2 * per_px
-        out = []
-        for (text, role), w in zip(pieces, size, strict=True):
-            colour = ink if ink is not None else ROLE_INK.get(role, "#202020")
-            out.append((text, x, colour, self._weight(role)))
-            x += (w + gap) * per_px
-        self._layouts[key] = out
-        return out
-
-    @staticmethod
-    def _weight(role) -> str:
-        return "bold" if role in ("causal", "decoy") else "normal"
-
-    @staticmethod
-    def _forms(k, members):
-        """Candidate labels for a block of ``k`` features, most explicit first: lists of ``(text,
-        role or None)``. ``members``: ``(role, names)`` of the roles present, in ``ROLE_COLORS`` order."""
-        if k == 1:
-            role, (name,) = members[0]
-            return [[(name, role)]]
-        head = (f"tied ×{k}:", None)
-
-        def joined(sep, piece):
-            return [(t if i == 0 else f"{sep} {t}", role) for i, (t, role) in enumerate(piece)]
-
-        if len(members) == 1 and members[0][0] == "other":  # noise alone: no count to repeat
-            named = counted = [("other (noise)", "other")]
-        else:
-            named = [(" ".join(ms) if role != "other" or len(ms) <= 2 else f"{len(ms)} other", role)
-                     for role, ms in members]
-            counted = [(f"{len(ms)} {role}", role) for role, ms in members]
-        forms = [joined("=", [(" = ".join(ms), role) for role, ms in members])] if k <= 4 else []
-        forms += [[head, *joined("+", named)], [head, *joined("+", counted)], [(f"tied ×{k}", None)], [("=", None)]]
-        return forms
-
-    def _width(self, text, weight, size) -> float:
-        """Width in pixels of ``text`` as the figure renders it."""
-        key = (text, weight, size)
-        if key not in self._widths:
-            font = get_font(findfont(FontProperties(weight=weight, size=size)))
-            font.clear()
-            font.set_size(size, self.figure.dpi)
-            font.set_text(text, 0, flags=get_hinting_flag())  # as the Agg renderer lays it out
-            self._widths[key] = font.get_width_height()[0] / 64
-        return self._widths[key]
-
-    def _set_legend(self, key):
-        """Show the legend for ``key`` = (roles present, any tie, kinds of failure): only what the frame has."""
-        if key == self._key:
-            return
-        for artist in self._legends.get(self._key, ()):
-            artist.set_visible(False)
-        self._key = key
-        if key in self._legends:
-            for artist in self._legends[key]:
-                artist.set_visible(True)
-            self._legend, self._note = self._legends[key]
-            return
-        present, any_tie, failures = key
-        handles = role_legend_handles(present)
-        if any_tie:
-            handles.append(Patch(facecolor=TIE_FILL, edgecolor=TIE_EDGE, linewidth=2,
-                                 label="tied: one block, one rank"))
-        with matplotlib.rc_context(STYLE):
-            self._legend = self.figure.legend(handles=handles, loc="lower center", ncol=len(handles),
-                                              frameon=False, bbox_to_anchor=(0.5, 0.62 / self._height),
-                                              handlelength=1.6, columnspacing=1.2)
-            self._note = self.figure.text(0.5, 0.1 / self._height, self._note_text(failures), ha="center",
-                                          va="bottom", fontsize=12, color="#303030", linespacing=1.3)
-        self._legends[key] = (self._legend, self._note)
-
-    def _note_text(self, failures) -> str:
-        """The footnote for the kinds of failure shown: one line, or two if one is too wide."""
-        if not failures:
-            return ""
-        head = f"▼ fooled (AUROC below {FOOLED_BELOW:g}): "
-        items = [f"{kind} = {FAILURE_NOTES[kind]}" for kind in failures]
-        room = self.figure.get_figwidth() * self.figure.dpi - 24
-        if self._width(head + "; ".join(items), "normal", 12) <= room:
-            return head + "; ".join(items)
-        for cut in range(len(items) - 1, 0, -1):
-            first, second = head + "; ".join(items[:cut]) + ";", "; ".join(items[cut:])
-            if self._width(first, "normal", 12) <= room:
-                return f"{first}\n{second}"
-        return head + "\n" + "; ".join(items)
-
-    # --- the fast redraw ------------------------------------------------------------------------
-
-    def rgba(self) -> np.ndarray:
-        """Render the current state: ``(height_px, width_px, 4)`` uint8, reusing the static parts."""
-        canvas = self.figure.canvas
-        changing = [self.cells, self.suptitle] + self._pasted
-        background = self._backgrounds.get(self._key)
-        if background is None:
-            for artist in changing:
-                artist.set_visible(False)
-            canvas.draw()
-            background = self._backgrounds[self._key] = canvas.copy_from_bbox(self.figure.bbox)
-            for artist in changing:
-                artist.set_visible(True)
-        if self._to_px is None:
-            self._to_px = self.ax.transData.get_affine().get_matrix()[:2].tolist()
-        canvas.restore_region(background)
-        self.figure.draw_artist(self.cells)
-        self.figure.draw_artist(self.suptitle)
-        pixels = np.asarray(canvas.buffer_rgba())
-        for text in self._shown:
-            self._paste(pixels, text)
-        return pixels
-
-    def _sprite(self, text):
-        """A text rendered once as (1 - alpha, colour x alpha), each ``(h, w, 1|3)``, cached by its look."""
-        key = (text.get_text(), text.get_color(), text.get_fontweight(), text.get_fontsize())
-        if key not in self._sprites:
-            font = get_font(findfont(text.get_fontproperties()))
-            font.clear()
-            font.set_size(key[3], self.figure.dpi)
-            font.set_text(key[0], 0, flags=get_hinting_flag())
-            font.draw_glyphs_to_bitmap(antialiased=True)
-            alpha = np.asarray(font.get_image(), dtype=float)[:, :, None] / 255.0
-            self._sprites[key] = (1.0 - alpha, alpha * (255.0 * np.array(to_rgb(key[1]))))
-        return self._sprites[key]
-
-    def _paste(self, pixels, text):
-        """Alpha-blend ``text``'s cached bitmap where the Text artist itself would be drawn."""
-        if not text.get_text():
-            return
-        keep, ink = self._sprite(text)
-        (a, b, e), (c, d, f) = self._to_px  # the axes' data -> pixel affine (fixed: the layout is)
-        u, v = text.get_position()
-        x, y = a * u + b * v + e, c * u + d * v + f
-        h, w = keep.shape[:2]
-        left = x - {"left": 0, "center": w / 2, "right": w}[text.get_horizontalalignment()]
-        top = pixels.shape[0] - y - {"top": 0, "center": h / 2, "bottom": h,
-                                     "baseline": h, "center_baseline": h / 2}[text.get_verticalalignment()]
-        top, left = int(round(top)), int(round(left))
-        region = pixels[top:top + h, left:left + w, :3]
-        rh, rw = region.shape[:2]
-        region[...] = (region * keep[:rh, :rw] + ink[:rh, :rw]).astype(np.uint8)
-
-    def png(self, compress_level: int = 1) -> bytes:
-        """The current state as PNG bytes (fast path; light compression by default)."""
-        import io
-
-        from PIL import Image
-
-        buf = io.BytesIO()
-        Image.fromarray(self.rgba()).save(buf, format="png", compress_level=compress_level)
-        return buf.getvalue()
-
-
 def importances(results, *, title: str | None = None) -> Figure:
     """Every method's ranking of the features (one circuit, seed 0): see :class:`RankStrips`."""
     strips = RankStrips(results.methods, results.importances.shape[-1], title=title, dpi=100)
@@ -572,15 +97,6 @@ def importances(results, *, title: str | None = None) -> Figure:
 
 
 # --- AUROC bars ------------------------------------------------------------------------------------
-
-
-def _listing(regime: str, method: str) -> str | None:
-    """``"target"`` if ``method`` is ``regime``'s target, ``"listed"`` if its ``fools`` lists it
-    otherwise (read from the registry, nothing is built), else ``None``."""
-    fools = CIRCUITS[regime].fools
-    if method not in fools:
-        return None
-    return "target" if method == CIRCUITS[regime].target else "listed"
 
 
 @_styled
@@ -604,7 +120,7 @@ def auroc_bars(results, *, title: str | None = None) -> Figure:
     shown = set()
     for j, (ax, circuit) in enumerate(zip(axes, results.circuits, strict=False)):
         for i, method in enumerate(results.methods):
-            listing = _listing(circuit, method)
+            listing = listing_of(circuit, method)
             shown.add(listing)
             ax.barh(y[i], mean[i, j], xerr=sem[i, j], height=0.7, capsize=3,
                     color=method_style(method)["color"], alpha=0.9,
@@ -621,23 +137,23 @@ def auroc_bars(results, *, title: str | None = None) -> Figure:
         ax.set_xlabel("AUROC vs true circuit")
     axes[0].set_yticks(y, results.methods)
     axes[0].set_ylim(n_m - 0.5, -0.5)
-    at = _strength_phrase(results.circuits, results.strength)
+    at = strength_phrase(results.circuits, results.strength)
     key = [text for listing, text in (("target", "hatched: its target"), ("listed", "dotted: also listed"))
            if listing in shown]
     fig.suptitle(title or f"Mean AUROC ± s.e. over {results.seeds} seeds{', ' + at if at else ''}\n"
                           f"({'; '.join(key + ['dashed: chance'])})", fontweight="bold")
     fig.alt = (f"Bar chart of each method's mean AUROC over {results.seeds} seeds{', ' + at if at else ''}, "
-               "with its standard error, against chance at 0.5. " + _auroc_listing(results))
+               "with its standard error, against chance at 0.5. " + _auroclisting_of(results))
     return fig
 
 
-def _auroc_listing(results) -> str:
+def _auroclisting_of(results) -> str:
     """Every cell of ``results`` in words, regime by regime, the listed failures marked (for alt text)."""
     mean = results.mean()
     parts = []
     for j, regime in enumerate(results.circuits):
         cells = [f"{m} {mean[i, j]:.2f}" + {"target": " (its target)", "listed": " (also listed)"}.get(
-            _listing(regime, m) or "", "") for i, m in enumerate(results.methods)]
+            listing_of(regime, m) or "", "") for i, m in enumerate(results.methods)]
         parts.append(f"{regime}: " + ", ".join(cells))
     return "; ".join(parts) + "."
 
@@ -664,7 +180,7 @@ def auroc_table(results, *, title: str | None = None) -> Figure:
                     color="black" if value > 0.8 else "white")
     for j, circuit in enumerate(results.circuits):
         for i, method in enumerate(results.methods):
-            listing = _listing(circuit, method)
+            listing = listing_of(circuit, method)
             if listing:
                 ax.add_patch(Rectangle((j - 0.46, i - 0.44), 0.92, 0.88, fill=False,
                                        edgecolor=ROLE_COLORS["decoy"], linewidth=3.5 if listing == "target" else 2,
@@ -677,11 +193,11 @@ def auroc_table(results, *, title: str | None = None) -> Figure:
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.6, ticks=[0.5, 0.75, 1.0])
     bar.set_label("mean AUROC (0.5 = chance)")
-    at = _strength_phrase(results.circuits, results.strength)
+    at = strength_phrase(results.circuits, results.strength)
     fig.suptitle(title or f"Mean AUROC over {results.seeds} seeds{', ' + at if at else ''}\n"
                           "(framed: the regime's target; dashed frame: another failure it lists)", fontweight="bold")
     fig.alt = (f"Grid of mean AUROC over {results.seeds} seeds{', ' + at if at else ''}, methods in rows and "
-               "regimes in columns, shaded from chance (0.5) to a recovered circuit (1). " + _auroc_listing(results))
+               "regimes in columns, shaded from chance (0.5) to a recovered circuit (1). " + _auroclisting_of(results))
     return fig
 
 
@@ -772,7 +288,7 @@ def suppressor_mechanism(circuit, x=None, *, feature: int | None = None, title: 
 @_styled
 def weights(circuit, *, title: str | None = None) -> Figure:
     """How strongly the network reads each feature: ``sum_h |v_h W_hj|``, bars coloured by role."""
-    reads = np.abs(circuit.v[:, None] * circuit.W).sum(axis=0)
+    reads = weight_reach(circuit)
     roles = feature_roles(circuit)
     fig = BookFigure(figsize=(10, 4.2), layout="constrained")
     ax = fig.subplots()
@@ -790,30 +306,6 @@ def weights(circuit, *, title: str | None = None) -> Figure:
                f"features, the sum over hidden units of |v_h W_hj|: {', '.join(read) or 'none'}; every other "
                "feature 0.")
     return fig
-
-
-def switch_moves(circuit) -> list[dict]:
-    """The move that fools each switch pair's single-feature method, read off its truth table.
-
-    One dict per pair of :func:`neurotrace.analysis.switch_pairs`: the ``pair``, its
-    ``table`` (:func:`neurotrace.analysis.switch_table`), the move as table cells ``start`` ->
-    ``end`` (row = first switch, column = second, index 0/1/2 = -1/absent/+1), what it does
-    (``move``), the output ``change`` it causes and whether that is ``none`` (within the tie
-    tolerance of the table's largest |output|). ``redundant``: knock the backup out while its
-    primary is +1; ``interaction``: restore the first switch alone into the all-absent reference.
-    """
-    out = []
-    for a, b in switch_pairs(circuit):
-        table = switch_table(circuit, (a, b))
-        if circuit.name == "redundant":
-            start, end, move = (2, 2), (2, 1), f"knock out f{b} (f{a} at +1)"
-        else:
-            start, end, move = (1, 1), (2, 1), f"restore f{a} alone"
-        change = float(table[end] - table[start])
-        scale = float(np.abs(table).max())
-        out.append({"pair": (a, b), "table": table, "start": start, "end": end, "move": move, "change": change,
-                    "none": abs(change) <= TIE_TOLERANCE * scale})
-    return out
 
 
 @_styled
@@ -874,26 +366,11 @@ def switch_mechanism(circuit, *, title: str | None = None) -> Figure:
 
 # --- the network diagram -------------------------------------------------------------------------------
 
-UNIT_COLORS = {"core": ROLE_COLORS["causal"], "decoy": ROLE_COLORS["decoy"], "other": ROLE_COLORS["other"],
-               "idle": "#FFFFFF"}
 UNIT_LABELS = {"core": "unit of the causal core", "decoy": "unit reading a decoy",
                "other": "unit reading noise", "idle": "unit with output weight 0"}
 _UNIT_PLURALS = {"core": "Units of the causal core", "decoy": "Units reading a decoy",
                  "other": "Units reading noise", "idle": "Units with output weight 0"}
 NETWORK_INCHES = 8.0  # narrower than the column: shown near full size, its labels stay legible projected
-CHANGE_COLOR = "#F0E442"  # Okabe-Ito yellow: a halo behind what the strength changes
-DATA_LINK_COLOR = "#6E6E6E"
-
-
-def unit_kinds(circuit) -> np.ndarray:
-    """Each hidden unit's kind for the diagram, ``(n_hidden,)``: ``"idle"`` (output weight 0),
-    ``"decoy"`` (reads a decoy feature), ``"core"`` (reads a causal feature), else ``"other"``."""
-    reads = circuit.W != 0
-    decoy = (reads & circuit.decoy).any(axis=1)
-    causal = (reads & circuit.causal).any(axis=1)
-    return np.where(circuit.v == 0, "idle", np.where(decoy, "decoy", np.where(causal, "core", "other")))
-
-
 def _names(prefix: str, indices) -> str:
     """Names for a list of indices, a run of three or more as a range: ``"f0–f5, f8, f9"``."""
     indices = sorted(int(i) for i in indices)
@@ -909,8 +386,6 @@ def _names(prefix: str, indices) -> str:
 
 def strength_summary(circuit, changes=None) -> str:
     """What the strength changes, in words, from :func:`neurotrace.analysis.strength_changes`."""
-    from .analysis import strength_changes
-
     changes = strength_changes(circuit) if changes is None else changes
     parts = []
     units = np.flatnonzero(changes["units"])
@@ -939,8 +414,6 @@ def network(circuit, *, reference: float = 0.0, title: str | None = None) -> Fig
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch
-
-    from .analysis import strength_changes
 
     changes = strength_changes(circuit, reference)
     h, d = circuit.W.shape
@@ -1043,8 +516,6 @@ def network(circuit, *, reference: float = 0.0, title: str | None = None) -> Fig
 
 def network_alt_text(circuit, changes=None) -> str:
     """A sentence-by-sentence description of :func:`network`'s diagram, for its alt text."""
-    from .analysis import strength_changes
-
     changes = strength_changes(circuit) if changes is None else changes
     h, d = circuit.W.shape
     roles, kinds = feature_roles(circuit), unit_kinds(circuit)
@@ -1161,7 +632,7 @@ def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
         ax.set_visible(False)
     for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
         style = method_style(method)
-        listing = _listing(sweep.circuit, method)
+        listing = listing_of(sweep.circuit, method)
         if listing:  # pale vermillion: a planted failure; stronger for the regime's target
             ax.set_facecolor("#F7CDB5" if listing == "target" else "#FBE3D6")
         ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
@@ -1193,7 +664,7 @@ def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
     lines = []
     for i, method in enumerate(sweep.methods):
         below = np.flatnonzero(mean[i] < FOOLED_BELOW)
-        listing = {"target": " (the target)", "listed": " (listed)"}.get(_listing(sweep.circuit, method) or "", "")
+        listing = {"target": " (the target)", "listed": " (listed)"}.get(listing_of(sweep.circuit, method) or "", "")
         where = f", below {FOOLED_BELOW:g} from {grid[below[0]]:g}" if len(below) else ""
         lines.append(f"{method}{listing} {mean[i, 0]:.2f} at {grid[0]:g}{where}, {mean[i, -1]:.2f} at {grid[-1]:g}")
     fig.alt = (f"Small line charts, one per method, of the mean AUROC on {name} over {sweep.seeds} seeds against "

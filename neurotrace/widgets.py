@@ -26,8 +26,9 @@ from ._checks import check_choice, check_names, check_strength
 from .circuits import CIRCUITS, make_circuit
 from .claims import FOOLED_BELOW, explain
 from .evaluate import evaluate
+from .labels import FAILURE_KINDS, failure_kind, setting_label, strength_word
 from .methods import METHODS
-from .plots import FAILURE_KINDS, RankStrips, failure_kind, setting_label, strength_word
+from .rank_strips import RankStrips
 
 # Dense where the proxies collapse (0 to 0.5), sparser beyond the tuned point 1.
 DEFAULT_STRENGTHS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -62,7 +63,7 @@ def failures(results, *, samples: int = 512) -> list[dict]:
     """Every method of a one-seed ``Results`` below ``claims.FOOLED_BELOW``, with its reason.
 
     One dict per failure, in the results' method order: ``method``, ``auroc``, ``kind`` (a key
-    of :data:`neurotrace.plots.FAILURE_KINDS`: the regime's ``target``, another ``listed``
+    of :data:`neurotrace.labels.FAILURE_KINDS`: the regime's ``target``, another ``listed``
     failure, ``not listed``, or the ``baseline``) and ``reason`` (:func:`failure_reason`).
     """
     regime = results.circuits[0]
@@ -96,7 +97,7 @@ class Explorer:
     """Live ipywidgets explorer: a regime menu and a strength slider over every method's ranking.
 
     Moving the slider calls :meth:`show`, which recomputes :func:`snapshot`, updates the
-    existing figure (:class:`~neurotrace.plots.RankStrips`: no rebuilt figure, cached static
+    existing figure (:class:`~neurotrace.rank_strips.RankStrips`: no rebuilt figure, cached static
     parts) and swaps the PNG in an ``ipywidgets.Image``. Above it, ``table`` shows every
     AUROC, each one below ``claims.FOOLED_BELOW`` marked ▼ with its kind; below it, ``why``
     gives the reason for each (:func:`failures`). ``seconds`` holds the last redraw's

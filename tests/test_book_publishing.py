@@ -247,7 +247,7 @@ def test_the_network_diagram_says_in_words_what_it_draws(name):
     circuit = nt.make_circuit(name)
     fig = plots.network(circuit)
     alt = fig.alt_text()
-    kinds = plots.unit_kinds(circuit)
+    kinds = analysis.unit_kinds(circuit)
     assert alt.startswith(f"Diagram of the {name} network")
     assert ("Units of the causal core" in alt) == (kinds == "core").any()
     assert ("Units reading a decoy" in alt) == (kinds == "decoy").any()
@@ -263,7 +263,7 @@ def test_unit_kinds_follow_the_weights():
     from neurotrace import plots
 
     s = nt.make_circuit("suppressor")
-    kinds = plots.unit_kinds(s)
+    kinds = analysis.unit_kinds(s)
     assert set(kinds[(s.W[:, s.decoy] != 0).any(axis=1)]) == {"decoy"}
     assert set(kinds[s.v == 0]) == {"idle"}
     assert set(kinds[s.hidden_causal]) == {"core"}
