@@ -1,8 +1,8 @@
 """Decoy-strength sliders: a live ipywidgets explorer and a kernel-free static slider.
 
 Both show the same picture -- every method's ranked importances on one regime, with its
-AUROC -- and both get it from the same library call, :func:`snapshot` (``nt.evaluate`` with
-one seed). The live :class:`Explorer` recomputes on every slider move (needs a running
+AUROC -- and both get it from the same library call, :func:`first_seed` (``nt.evaluate``
+with seed 0 alone). The live :class:`Explorer` recomputes on every slider move (needs a running
 kernel). :func:`static_slider` precomputes a grid of strengths and returns self-contained
 HTML (PNG frames inlined as base64, a few lines of plain JavaScript): it works in the
 published book with no kernel, no network and no CDN.
@@ -34,8 +34,8 @@ from .rank_strips import RankStrips
 DEFAULT_STRENGTHS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 
-def snapshot(circuit: str, strength: float, *, methods=None, samples: int = 512):
-    """Every method on ``circuit`` at decoy ``strength``, seed 0: a one-seed ``Results``.
+def first_seed(circuit: str, strength: float, *, methods=None, samples: int = 512):
+    """Every method on ``circuit`` at ``strength`` on seed 0 alone: ``nt.evaluate`` with ``seeds=1``.
 
     ``results.importances[:, 0, 0]`` is ``(n_methods, n_features)``; ``results.auroc[:, 0, 0]``
     is ``(n_methods,)``. This is the only computation behind both sliders.
@@ -96,12 +96,12 @@ def _caption(results, samples: int = 512) -> str:
 class Explorer:
     """Live ipywidgets explorer: a regime menu and a strength slider over every method's ranking.
 
-    Moving the slider calls :meth:`show`, which recomputes :func:`snapshot`, updates the
+    Moving the slider calls :meth:`show`, which recomputes :func:`first_seed`, updates the
     existing figure (:class:`~neurotrace.rank_strips.RankStrips`: no rebuilt figure, cached static
     parts) and swaps the PNG in an ``ipywidgets.Image``. Above it, ``table`` shows every
     AUROC, each one below ``claims.FOOLED_BELOW`` marked ▼ with its kind; below it, ``why``
     gives the reason for each (:func:`failures`). ``seconds`` holds the last redraw's
-    timings (about 30 ms for ten methods on an idle 2-core machine: 7 ms library, 22 ms figure).
+    timings (``compute``: the library, ``draw``: the figure, ``total``), shown under the figure.
     Display it by making it the last expression of a cell.
     """
 
@@ -153,7 +153,7 @@ class Explorer:
         circuit = self.regime.value if circuit is None else circuit
         strength = self.slider.value if strength is None else strength
         t0 = time.perf_counter()
-        self.results = snapshot(circuit, strength, methods=self.methods, samples=self.samples)
+        self.results = first_seed(circuit, strength, methods=self.methods, samples=self.samples)
         t1 = time.perf_counter()
         self.strips.update(self.results)
         self.image.value = self.strips.png()
@@ -337,7 +337,7 @@ class StaticSlider:
 
 def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1.0, methods=None,
                   samples: int = 512) -> StaticSlider:
-    """Kernel-free slider for ``circuit``: one frame per strength, each from :func:`snapshot`.
+    """Kernel-free slider for ``circuit``: one frame per strength, each from :func:`first_seed`.
 
     ``start`` is the strength shown first (the grid point nearest to it).
     """
@@ -349,7 +349,7 @@ def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1
     strips = RankStrips(methods, make_circuit(circuit).n_features)
     frames, captions = [], []
     for s in grid:
-        results = snapshot(circuit, s, methods=methods, samples=samples)
+        results = first_seed(circuit, s, methods=methods, samples=samples)
         strips.update(results)
         frames.append(base64.b64encode(strips.png(compress_level=6)).decode("ascii"))
         captions.append(_caption(results, samples))

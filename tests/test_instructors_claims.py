@@ -1,7 +1,7 @@
 """The instructor's guide (``claims.instructors_page``) and "Evaluate your own method"
 (``claims.your_method_page``, ``claims.captum_section``), and the pages that publish them.
 
-Each fact a page quotes is recomputed here another way (the widgets' slider snapshots, the
+Each fact a page quotes is recomputed here another way (the widgets' slider frames, seed 0, the
 exercise registry, the reference table) and the pages are checked to quote only published facts.
 """
 
@@ -41,13 +41,13 @@ def test_every_claim_of_the_guide_holds(facts):
 
 
 def test_slider_readings_are_what_the_static_slider_shows(facts):
-    """Each target's reading equals the widgets' snapshots (seed 0), frame by frame."""
+    """Each target's reading equals the widgets' frames (seed 0), frame by frame."""
     grid = widgets.DEFAULT_STRENGTHS
     assert facts["strength_max"] == max(grid) and facts["n_frames"] == len(grid)
     for regime in ("confounded", "suppressor", "redundant", "interaction"):
         target = nt.CIRCUITS[regime].target
         assert facts[f"slider_target_{regime}"] == target
-        curve = [widgets.aurocs(widgets.snapshot(regime, s))[target] for s in grid]
+        curve = [widgets.aurocs(widgets.first_seed(regime, s))[target] for s in grid]
         perfect, slips = facts[f"slider_perfect_{regime}"], facts[f"slider_slips_{regime}"]
         fooled, top_from = facts[f"slider_fooled_{regime}"], facts[f"slider_top_from_{regime}"]
         for s, a in zip(grid, curve, strict=True):
@@ -59,8 +59,8 @@ def test_slider_readings_are_what_the_static_slider_shows(facts):
         steady = facts[f"slider_steady_{regime}"].split(", ")
         assert target not in steady
         for method in steady:
-            assert all(widgets.aurocs(widgets.snapshot(regime, s))[method] == 1.0 for s in grid)
-    ig = [widgets.aurocs(widgets.snapshot("suppressor", s))["integrated_gradients"] for s in grid]
+            assert all(widgets.aurocs(widgets.first_seed(regime, s))[method] == 1.0 for s in grid)
+    ig = [widgets.aurocs(widgets.first_seed("suppressor", s))["integrated_gradients"] for s in grid]
     assert facts["ig_slider_min"] == min(ig)
 
 

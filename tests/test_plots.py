@@ -212,7 +212,7 @@ def book_figures():
     res = nt.evaluate(seeds=2, samples=64)
     figs = {"auroc_bars": plots.auroc_bars(res), "auroc_table": plots.auroc_table(res),
             "sweep_curves": plots.sweep_curves(nt.sweep("suppressor", [0.0, 0.5, 1.0], seeds=2, samples=64)),
-            "importances": plots.importances(widgets.snapshot("interaction", 1.0))}
+            "importances": plots.importances(widgets.first_seed("interaction", 1.0))}
     for name in CIRCUITS:
         figs[f"mechanism {name}"] = plots.mechanism(nt.make_circuit(name))
     circuit = nt.make_circuit("suppressor")
@@ -269,7 +269,7 @@ def test_figures_are_not_pyplot_figures_and_show_once_in_ipython():
     # A cell returning the figure displays it as one PNG, with no formatter registered at import.
     data, _ = DisplayFormatter().format(fig)
     assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
-    assert plots.importances(widgets.snapshot("clean", 1.0))._repr_png_()[:4] == b"\x89PNG"
+    assert plots.importances(widgets.first_seed("clean", 1.0))._repr_png_()[:4] == b"\x89PNG"
 
 
 def test_book_figures_carry_alt_text_in_their_display_metadata(book_figures):
@@ -284,7 +284,7 @@ def test_book_figures_carry_alt_text_in_their_display_metadata(book_figures):
         assert len(alt) > 20 and not alt.endswith(".png"), (name, alt)
     strips = book_figures["importances"]
     assert "interaction, strength 1.00: every method's ranking" in strips.alt_text()
-    value = widgets.aurocs(widgets.snapshot("interaction", 1.0))["denoising_patching"]
+    value = widgets.aurocs(widgets.first_seed("interaction", 1.0))["denoising_patching"]
     assert f"denoising_patching {value:.2f}" in strips.alt_text() and value < claims.FOOLED_BELOW  # the target
     sweep = book_figures["sweep_curves"]
     assert f"on {sweep.get_suptitle().split(':')[0]} over" in sweep.alt_text()

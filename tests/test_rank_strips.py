@@ -16,12 +16,12 @@ ROLE_RGB = {role: np.array(to_rgb(c)) for role, c in ROLE_COLORS.items()}
 
 
 @pytest.fixture(scope="module")
-def confounded_snapshot():
-    return widgets.snapshot("confounded", 1.0)
+def confounded_first_seed():
+    return widgets.first_seed("confounded", 1.0)
 
 
 @pytest.fixture(scope="module")
-def switch_snapshots():
+def switch_first_seeds():
     return {name: nt.evaluate(circuits=name, seeds=1) for name in ("interaction", "redundant")}
 
 
@@ -47,8 +47,8 @@ def _row_labels(strips, r):
     return [(t.get_text(), t.get_position()[0]) for t in strips.labels[r] if t.get_text()]
 
 
-def test_rank_strips_blocks_follow_the_scores_and_single_cells_carry_role_colours(confounded_snapshot):
-    res = confounded_snapshot
+def test_rank_strips_blocks_follow_the_scores_and_single_cells_carry_role_colours(confounded_first_seed):
+    res = confounded_first_seed
     strips = _drawn(res)
     circuit = nt.make_circuit("confounded")
     roles = plots.feature_roles(circuit)
@@ -77,8 +77,8 @@ def test_rank_strips_blocks_follow_the_scores_and_single_cells_carry_role_colour
         assert strips.scores_text[r].get_text() == f"{res.auroc[res.methods.index(method), 0, 0]:.2f}"
 
 
-def test_rank_strips_show_correlation_fooled_and_patching_not(confounded_snapshot):
-    res = confounded_snapshot
+def test_rank_strips_show_correlation_fooled_and_patching_not(confounded_first_seed):
+    res = confounded_first_seed
     strips = _drawn(res)
     ranks = {m: {j: b.rank for b in strips.blocks[i] for j in b.features} for i, m in enumerate(res.methods)}
     assert sorted(ranks["correlation"][j] for j in (6, 7)) == [1, 2]  # the decoys on top, each alone
@@ -86,11 +86,11 @@ def test_rank_strips_show_correlation_fooled_and_patching_not(confounded_snapsho
     assert strips.scores_text[res.methods.index("correlation")].get_text() == "0.75"
 
 
-def test_a_tie_is_one_block_at_one_rank_never_an_order(switch_snapshots):
+def test_a_tie_is_one_block_at_one_rank_never_an_order(switch_first_seeds):
     """interaction: denoising patching scores every feature 0; redundant: patching ties the backups
     with the noise. Each tie is one block, one rank, one label; no causal feature of a tie is drawn
     on its own."""
-    for name, res in switch_snapshots.items():
+    for name, res in switch_first_seeds.items():
         strips = _drawn(res)
         spans = _row_polygons(strips)
         for r, method in enumerate(res.methods):
@@ -106,8 +106,8 @@ def test_a_tie_is_one_block_at_one_rank_never_an_order(switch_snapshots):
                 for j in b.features:  # no member drawn under its own name, as if ranked alone
                     assert f"f{j}" not in [t for t, _ in _row_labels(strips, r)], (name, method, j)
 
-    interaction = _drawn(switch_snapshots["interaction"])
-    i = switch_snapshots["interaction"].methods.index("denoising_patching")
+    interaction = _drawn(switch_first_seeds["interaction"])
+    i = switch_first_seeds["interaction"].methods.index("denoising_patching")
     (block,) = interaction.blocks[i]  # everything tied: one block
     assert block.features == tuple(range(12)) and block.rank == 1
     words = " ".join(t for t, _ in _row_labels(interaction, i))
@@ -115,8 +115,8 @@ def test_a_tie_is_one_block_at_one_rank_never_an_order(switch_snapshots):
     assert interaction.scores_text[i].get_text() == "0.50"
     assert interaction.tags[i].get_text() == "▼ target"
 
-    redundant = _drawn(switch_snapshots["redundant"])
-    res = switch_snapshots["redundant"]
+    redundant = _drawn(switch_first_seeds["redundant"])
+    res = switch_first_seeds["redundant"]
     i = res.methods.index("patching")
     rank = {j: b.rank for b in redundant.blocks[i] for j in b.features}
     backups = [b for _, b in analysis.switch_pairs(nt.make_circuit("redundant"))]
@@ -136,7 +136,7 @@ def test_a_tie_is_one_block_at_one_rank_never_an_order(switch_snapshots):
 
 
 def test_legend_title_and_failure_marks_say_only_what_the_frame_has():
-    clean = widgets.snapshot("clean", 1.0)
+    clean = widgets.first_seed("clean", 1.0)
     fig = plots.importances(clean)
     labels = [t.get_text().split()[0] for t in fig.legends[0].get_texts()]
     assert "decoy" not in labels and {"causal", "other"} <= set(labels)
@@ -144,12 +144,12 @@ def test_legend_title_and_failure_marks_say_only_what_the_frame_has():
     assert any(t.startswith("clean (control)") for t in titles)
     assert not any("strength" in t for t in titles)  # clean ignores its strength
 
-    redundant = plots.importances(widgets.snapshot("redundant", 0.25))
+    redundant = plots.importances(widgets.first_seed("redundant", 0.25))
     titles = [t.get_text() for t in redundant.texts]
     assert any(t.startswith("redundant, strength 0.25") for t in titles)
     assert not any("decoy" in t for t in titles + [t.get_text() for t in redundant.legends[0].get_texts()])
 
-    supp = widgets.snapshot("suppressor", 1.0)
+    supp = widgets.first_seed("suppressor", 1.0)
     strips = _drawn(supp)
     legend = [t.get_text().split()[0] for t in strips.legend.get_texts()]
     assert legend[:3] == ["causal", "decoy", "other"]
@@ -168,7 +168,7 @@ def test_legend_title_and_failure_marks_say_only_what_the_frame_has():
 
 
 def test_unlisted_failure_is_marked_as_such():
-    far = widgets.snapshot("suppressor", 3.0)
+    far = widgets.first_seed("suppressor", 3.0)
     strips = _drawn(far)
     i = far.methods.index("integrated_gradients")
     assert far.auroc[i, 0, 0] < claims.FOOLED_BELOW  # 64 nodes miss the narrow gates
@@ -178,13 +178,13 @@ def test_unlisted_failure_is_marked_as_such():
 
 def test_fast_redraw_leaves_no_stale_pixels():
     strips = RankStrips(tuple(nt.METHODS), 12)
-    strips.update(widgets.snapshot("suppressor", 1.0))
+    strips.update(widgets.first_seed("suppressor", 1.0))
     first = strips.rgba().copy()
-    strips.update(widgets.snapshot("suppressor", 0.0))
+    strips.update(widgets.first_seed("suppressor", 0.0))
     other = strips.rgba().copy()
-    strips.update(widgets.snapshot("clean", 1.0))  # another legend (no decoy)
+    strips.update(widgets.first_seed("clean", 1.0))  # another legend (no decoy)
     clean = strips.rgba().copy()
-    strips.update(widgets.snapshot("suppressor", 1.0))
+    strips.update(widgets.first_seed("suppressor", 1.0))
     again = strips.rgba().copy()
     assert not np.array_equal(first, other)  # the frame changed with the strength
     assert not np.array_equal(first, clean)
@@ -199,19 +199,19 @@ def _blocks(pixels, k=16):
 
 @pytest.mark.parametrize("regime", ["confounded", "interaction"])
 def test_fast_redraw_matches_a_full_render(regime):
-    snap = widgets.snapshot(regime, 1.0)
+    snap = widgets.first_seed(regime, 1.0)
     strips = _drawn(snap)
     fast = _blocks(strips.rgba())
     strips.figure.canvas.draw()
     full = _blocks(np.asarray(strips.figure.canvas.buffer_rgba()))
     assert np.abs(fast - full).max() < 40  # the same picture, up to glyph rasterisation
-    strips.update(widgets.snapshot(regime, 0.0))
+    strips.update(widgets.first_seed(regime, 0.0))
     assert np.abs(_blocks(strips.rgba()) - full).max() > 40  # the measure does see a change
 
 
-def test_tie_labels_fit_inside_their_blocks(switch_snapshots):
+def test_tie_labels_fit_inside_their_blocks(switch_first_seeds):
     """Every label of a tie is drawn within its block (the figure is read on a projector)."""
-    strips = _drawn(switch_snapshots["redundant"])
+    strips = _drawn(switch_first_seeds["redundant"])
     strips.figure.canvas.draw()
     renderer = strips.figure.canvas.get_renderer()
     to_px = strips.ax.transData

@@ -26,12 +26,29 @@ def _data(html: str) -> dict:
     return json.loads(match.group(1))
 
 
-def test_snapshot_is_evaluate_with_one_seed():
-    snap = widgets.snapshot("suppressor", 0.5)
-    ref = nt.evaluate(circuits="suppressor", seeds=1, strength=0.5)
-    assert snap.methods == ref.methods and snap.seeds == 1 and snap.strength == 0.5
-    assert np.array_equal(snap.auroc, ref.auroc)
-    assert np.array_equal(snap.importances, ref.importances)
+def test_first_seed_ranks_every_method_on_seed_0_alone():
+    """The sliders' frame: every registered method on seed 0's network. On the suppressor at
+    strength 1 the gradient puts both decoys on top -- AUROC 1 - n_decoy / n_non_causal = 0.75, the
+    original brief's demo -- while patching recovers the circuit; at the control strength 0 the
+    gradient recovers it too."""
+    frame = widgets.first_seed("suppressor", 1.0)
+    circuit = nt.make_circuit("suppressor", seed=0)
+    assert frame.methods == tuple(nt.METHODS) and frame.circuits == ("suppressor",)
+    assert frame.seeds == 1 and frame.strength == 1.0 and frame.importances.shape[-1] == circuit.n_features
+    gradient = frame.importances[frame.methods.index("gradient"), 0, 0]
+    assert set(np.argsort(-gradient)[:2]) == set(np.flatnonzero(circuit.decoy))
+    aurocs = widgets.aurocs(frame)
+    assert aurocs["gradient"] == 1 - circuit.decoy.sum() / (~circuit.causal).sum() == 0.75
+    assert aurocs["patching"] == 1.0
+    assert widgets.aurocs(widgets.first_seed("suppressor", 0.0))["gradient"] == 1.0
+
+
+def test_first_seed_runs_the_methods_asked_for_in_their_order():
+    frame = widgets.first_seed("confounded", 1.0, methods=["patching", "correlation"])
+    assert frame.methods == ("patching", "correlation")
+    assert widgets.aurocs(frame) == {"patching": 1.0, "correlation": 0.75}  # the decoys fool correlation
+    with pytest.raises(ValueError, match="unknown method 'gradiant'; did you mean 'gradient'"):
+        widgets.first_seed("confounded", 1.0, methods=["gradiant"])
 
 
 def test_static_slider_has_one_frame_per_strength(slider):
