@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import ConstantInputWarning, spearmanr
 
 import neurotrace as nt
 from neurotrace.sanity import randomization_check, randomize, rank_correlation
@@ -17,6 +18,20 @@ def test_rank_correlation_known_values():
     # Ties take average ranks: [1, 2.5, 2.5, 4] vs [1, 2, 3, 4] -> 0.9487
     np.testing.assert_allclose(rank_correlation([[1, 2, 2, 3]], a), [3 / np.sqrt(10)])
     assert np.isnan(rank_correlation([[0.0, 0.0, 0.0]], [[1.0, 2.0, 3.0]]))[0]
+
+
+def test_rank_correlation_agrees_with_scipy_spearmanr_row_by_row():
+    """Continuous scores, scores with many ties (rounded), and a constant row (NaN in both)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((40, 12))
+    b = a + rng.standard_normal((40, 12))
+    for x, y in ((a, b), (np.round(a), np.round(b)), (np.round(a), b)):
+        expected = [spearmanr(x[i], y[i]).statistic for i in range(len(x))]
+        np.testing.assert_allclose(rank_correlation(x, y), expected, rtol=0, atol=1e-12)
+    constant = np.zeros(12)
+    with pytest.warns(ConstantInputWarning):
+        assert np.isnan(spearmanr(constant, b[0]).statistic)
+    assert np.isnan(rank_correlation(constant, b[0]))[0]
 
 
 @pytest.mark.parametrize("layer", ["v", "W"])
