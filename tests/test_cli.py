@@ -172,7 +172,7 @@ def test_valid_flag_overrides_bad_env_var():
     assert "samples=64" in proc.stdout
 
 
-# --- the seed's two demo commands ------------------------------------------------------------
+# --- the original brief's two demo commands --------------------------------------------------
 
 
 def test_gradient_on_suppressor_is_fooled_by_both_decoys():
@@ -224,7 +224,7 @@ def test_attribute_json_matches_text():
                                              ("patching", "redundant"), ("denoising_patching", "interaction"),
                                              ("correlation", "redundant"), ("random", "clean")])
 def test_attribute_prints_the_tie_groups_auroc_counts(method, circuit):
-    """The printed groups are ``nt.tie_groups`` of the seed's scores: tied features share a bracket."""
+    """The printed groups are ``nt.tie_groups`` of seed 0's scores: tied features share a bracket."""
     _, scores, mask = run_seed(circuit, method, seed=0)
     expected = nt.tie_groups(scores[0])
     proc = run("attribute", "--method", method, "--circuit", circuit)

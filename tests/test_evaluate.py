@@ -16,7 +16,7 @@ import neurotrace as nt
 from neurotrace._checks import MAX_SAMPLES, MAX_SEEDS, check_labels, check_samples, check_seed, check_seeds
 from neurotrace.evaluate import run_seed
 
-# The seed README's table (16 seeds x 512 samples, strength 1); each cell within +-0.005.
+# The reference table of the original brief (16 seeds x 512 samples, strength 1); each cell within +-0.005.
 EXPECTED = {
     "correlation": {"clean": 1.0, "confounded": 0.75, "suppressor": 1.0},
     "gradient": {"clean": 1.0, "confounded": 1.0, "suppressor": 0.75},

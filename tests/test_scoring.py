@@ -34,7 +34,7 @@ def test_ties_count_one_half():
 
 def test_seed_table_shape_of_a_fooled_method():
     # Two decoys outscore all four causal features; the rest score 0: 4*(8-2)/(4*8) = 0.75,
-    # the seed table's value for a fooled method.
+    # the reference table's value for a fooled method.
     scores = np.array([1, 1, 1, 1, 0, 0, 5, 5, 0, 0, 0, 0], dtype=float)
     assert nt.auroc(scores, np.arange(12) < 4) == 0.75
 

@@ -19,7 +19,7 @@ BAND = (0.75, 1.0, 1.5)
 NULL_TOLERANCE = 0.05  # every scrambled-label cell within 0.5 +/- this
 RANDOM_SE = 3.0  # the random baseline within this many standard errors of 0.5
 
-# The reference settings: the seed README's 16 seeds x 512 samples at the tuned strength 1.
+# The reference settings: the original brief's 16 seeds x 512 samples at the tuned strength 1.
 SEEDS = 16
 SAMPLES = 512
 STRENGTH = 1.0
