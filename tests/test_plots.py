@@ -272,6 +272,28 @@ def test_figures_are_not_pyplot_figures_and_show_once_in_ipython():
     assert plots.importances(widgets.first_seed("clean", 1.0))._repr_png_()[:4] == b"\x89PNG"
 
 
+def test_importing_the_figure_modules_registers_no_display_formatter():
+    """Nothing happens at import: an IPython shell's formatters are the same before and after the
+    figure and slider modules are imported (a BookFigure shows itself when a cell returns it)."""
+    import subprocess
+    import sys
+
+    script = """
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+def printers():
+    return {k: (dict(f.type_printers), dict(f.deferred_printers))
+            for k, f in shell.display_formatter.formatters.items()}
+before = printers()
+import neurotrace.book_figure, neurotrace.palette, neurotrace.plots, neurotrace.rank_strips, neurotrace.widgets
+import sys
+assert "matplotlib.pyplot" not in sys.modules, "pyplot imported"
+assert printers() == before, "a formatter was registered at import"
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_book_figures_carry_alt_text_in_their_display_metadata(book_figures):
     """A cell returning a figure displays one PNG whose metadata holds its alt text (the book's
     figure_alt extension puts it on the <img>): the title and panels, never a file name."""
