@@ -18,12 +18,17 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 import neurotrace as nt
 from neurotrace import claims
 from neurotrace._io import NotWritable, check_writable, write_files, write_text_atomic
 from neurotrace.cli import Progress
+from neurotrace.discovery import faithfulness_of
+from neurotrace.results import CONTROL_REGIMES
 from neurotrace.sanity import randomization_check
 
 DEFAULT_OUT = Path(__file__).with_name("RESULTS.md")
@@ -63,6 +68,31 @@ def run_hidden(progress=None):
                  for truth in nt.HIDDEN_TRUTHS)
 
 
+@dataclass(frozen=True)
+class EdgeTables:
+    """The edge level's tables (deep networks, edge methods; ``neurotrace.discovery``): the real
+    table at the reference settings, the faithfulness of each method's recovered circuit
+    (``(n_methods, n_circuits, n_seeds)``), the scrambled-truth null, and the real tables at the
+    control strength and across the band."""
+
+    real: nt.Results
+    faithfulness: np.ndarray
+    null: nt.Results
+    band: tuple
+
+
+def run_edges(progress=None) -> EdgeTables:
+    """The edge level at the feature level's reference settings (seeds, samples, strength, null)."""
+    real = nt.evaluate(level="edge", seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH,
+                       **_stage(progress, "edge level"))
+    null = nt.evaluate(level="edge", seeds=claims.NULL_SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH,
+                       labels="scrambled", **_stage(progress, "edge level, scrambled-truth null"))
+    band = tuple(nt.evaluate(level="edge", seeds=claims.SEEDS, samples=claims.SAMPLES, strength=s,
+                             **_stage(progress, f"edge level, strength {s:g}"))
+                 for s in (claims.CONTROL, *claims.BAND) if s != claims.STRENGTH)
+    return EdgeTables(real, faithfulness_of(real), null, band)
+
+
 def run_sanity(progress=None):
     """The parameter-randomisation check (Adebayo et al. 2018)."""
     if progress is not None:
@@ -75,16 +105,37 @@ def run_sanity(progress=None):
 
 
 def band_table(band) -> str:
-    """Mean AUROC of every method on every regime at each strength of the band."""
-    heads = [f"{c} @ {r.strength:g}" for c in band[0].circuits if c != "clean" for r in band]
+    """Mean AUROC of every method on every regime at each strength of the band (the control
+    regimes, whose strength changes nothing, left out)."""
+    planted = [(j, c) for j, c in enumerate(band[0].circuits) if c not in CONTROL_REGIMES]
+    heads = [f"{c} @ {r.strength:g}" for _, c in planted for r in band]
     lines = ["| method | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
     for i, m in enumerate(band[0].methods):
-        cells = [f"{r.mean()[i, j]:.3f}" for j, c in enumerate(band[0].circuits) if c != "clean" for r in band]
+        cells = [f"{r.mean()[i, j]:.3f}" for j, _ in planted for r in band]
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def report(real, null, hidden=None, band=None, sanity=None) -> str:
+def edge_section(edges: EdgeTables) -> list[str]:
+    """RESULTS.md's edge-level section: AUROC, faithfulness, the band and the null."""
+    band = sorted([edges.real, *edges.band], key=lambda r: r.strength)
+    return ["## Edge level: circuit discovery on deep networks (mean ± standard error)", "",
+            "Compiled networks with three hidden layers and a skip edge (`neurotrace.deep`); each edge method "
+            "(`neurotrace.discovery`) scores every edge, against the edges the computation runs through. "
+            "`neurotrace table --level edge` prints the same tables.", "",
+            "Edge AUROC:", "", edges.real.to_markdown(errors="sem"), "",
+            "Faithfulness of the circuit each method recovers (its top k edges, k = the true circuit's size, "
+            "whole tie groups only): the circuit alone, every other edge patched from a corrupted input, against "
+            "the full network; 1 = it computes the output, 0 = no better than patching everything. A circuit can "
+            "be faithful and incomplete (a backup path it left out is not needed while the primary runs).", "",
+            edges.real.to_markdown(errors="sem", values=edges.faithfulness), "",
+            "Across decoy strengths (mean edge AUROC; the gate checks every cell at each):", "",
+            band_table(band), "",
+            f"Scrambled-truth null ({edges.null.seeds} seeds): every method should fall to ~0.5.", "",
+            edges.null.to_markdown(errors="sem"), ""]
+
+
+def report(real, null, hidden=None, band=None, sanity=None, edges=None) -> str:
     """RESULTS.md: the tables with mean ± std and mean ± sem, and the settings used."""
     extra = []
     if hidden is not None:
@@ -103,6 +154,8 @@ def report(real, null, hidden=None, band=None, sanity=None) -> str:
                   "(the control) every method but the random baseline must hold; at the others a method "
                   "must fail exactly where a regime's `fools` lists it.", "",
                   band_table(band), ""]
+    if edges is not None:
+        extra += edge_section(edges)
     if sanity is not None:
         extra += [f"## Sanity check: parameter randomisation ({sanity.seeds} seeds, "
                   f"{claims.SANITY_SAMPLES} samples)", "",
@@ -138,9 +191,19 @@ def report(real, null, hidden=None, band=None, sanity=None) -> str:
     ])
 
 
-def readme_block(real) -> str:
-    """The README's results table (between its markers): the real-label table, mean ± sem."""
-    return f"{README_START}\n{real.to_markdown(errors='sem')}\n{README_END}"
+def readme_block(real, edges=None) -> str:
+    """The README's results (between its markers): the real-label table, mean ± sem, and with
+    ``edges`` (a ``Results`` at the edge level) the edge-level table beside it."""
+    if edges is None:
+        return f"{README_START}\n{real.to_markdown(errors='sem')}\n{README_END}"
+    return "\n".join([
+        README_START,
+        "**Feature level**: which input features matter (AUROC against the causal features).", "",
+        real.to_markdown(errors="sem"), "",
+        "**Edge level**: which edges of a three-layer network carry the computation (edge AUROC against the "
+        "causal edges; `neurotrace table --level edge`).", "",
+        edges.to_markdown(errors="sem"),
+        README_END])
 
 
 def has_block(text: str) -> bool:
@@ -148,18 +211,18 @@ def has_block(text: str) -> bool:
     return README_START in text and README_END in text.split(README_START, 1)[1]
 
 
-def with_block(text: str, real) -> str:
-    """``text`` with its results block replaced by the one of ``real``."""
+def with_block(text: str, real, edges=None) -> str:
+    """``text`` with its results block replaced by the one of ``real`` (and ``edges``)."""
     head, rest = text.split(README_START, 1)
-    return head + readme_block(real) + rest.split(README_END, 1)[1]
+    return head + readme_block(real, edges) + rest.split(README_END, 1)[1]
 
 
-def update_readme(real, path=README) -> bool:
+def update_readme(real, path=README, edges=None) -> bool:
     """Rewrite the results block of the README in place (atomically); False if no markers."""
     text = Path(path).read_text(encoding="utf-8")
     if not has_block(text):
         return False
-    write_text_atomic(path, with_block(text, real))
+    write_text_atomic(path, with_block(text, real, edges))
     return True
 
 
@@ -199,11 +262,13 @@ def main(argv=None) -> int:
             else:
                 readme_text = None
         real, null = run(progress)
-        text = report(real, null, hidden=run_hidden(progress), band=run_band(progress), sanity=run_sanity(progress))
+        edges = run_edges(progress)
+        text = report(real, null, hidden=run_hidden(progress), band=run_band(progress), sanity=run_sanity(progress),
+                      edges=edges)
         progress.close()
         files = {args.out: text} if to_file else {}
         if readme_text is not None:
-            files[str(readme)] = with_block(readme_text, real)
+            files[str(readme)] = with_block(readme_text, real, edges.real)
         write_files(files)  # both or neither
     except (NotWritable, OSError) as err:
         progress.close()

@@ -75,6 +75,15 @@ def null_results():
                        strength=claims.STRENGTH, labels="scrambled")
 
 
+@pytest.fixture(scope="session")
+def edge_tables():
+    """The edge level's tables at the reference settings (``evals.harness.run_edges``): the real
+    table, the faithfulness of each recovered circuit, the null and the band."""
+    from evals import harness
+
+    return harness.run_edges()
+
+
 @pytest.fixture
 def plugin():
     """Register throwaway methods under test names; always unregister them afterwards."""

@@ -17,6 +17,7 @@ import neurotrace.claims  # noqa: F401  (nt.claims)
 from evals import gate, harness
 from neurotrace import claims
 from neurotrace._io import write_text_atomic
+from neurotrace.discovery import faithfulness_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,24 +91,79 @@ def test_gate_flags_a_biased_random_baseline(real_results, null_results):
     assert all(line.startswith("random on ") and "SE" in line and "from chance 0.5" in line for line in bad)
 
 
-def test_gate_main_prints_fail_lines_and_exits_1(monkeypatch, capsys, real_results, null_results):
+def test_gate_main_prints_fail_lines_and_exits_1(monkeypatch, capsys, real_results, null_results, edge_tables):
     auroc = real_results.auroc.copy()
     auroc[real_results.methods.index("patching"), real_results.circuits.index("clean")] = 0.5
     monkeypatch.setattr(gate, "run", lambda: (doctor(real_results, auroc), null_results))
     monkeypatch.setattr(gate, "run_band", lambda: [real_results])  # the band is tested below
     monkeypatch.setattr(gate, "run_hidden", harness.run_hidden)
+    monkeypatch.setattr(gate, "run_edges", lambda: edge_tables)
     assert gate.main([]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [f"FAIL patching on clean at strength 1: 0.500 should be >= {claims.HOLDS_AT} "
                    "(an unlisted failure: clean's fools does not name patching)"]
 
 
-def test_gate_main_passes_and_says_so(monkeypatch, capsys, real_results, null_results):
+def test_gate_main_passes_and_says_so(monkeypatch, capsys, real_results, null_results, edge_tables):
     monkeypatch.setattr(gate, "run", lambda: (real_results, null_results))
     monkeypatch.setattr(gate, "run_band", lambda: [real_results])
     monkeypatch.setattr(gate, "run_hidden", harness.run_hidden)
+    monkeypatch.setattr(gate, "run_edges", lambda: edge_tables)
     assert gate.main([]) == 0
-    assert capsys.readouterr().out.startswith("gate passed:")
+    out = capsys.readouterr().out
+    assert out.startswith("gate passed:") and "edge level: 9 edge methods x 4 deep circuits" in out
+
+
+# --- the gate at the edge level --------------------------------------------------------------
+
+
+def test_the_edge_tables_are_the_reference_run(edge_tables):
+    real, null = edge_tables.real, edge_tables.null
+    assert (real.level, real.seeds, real.samples, real.strength) == ("edge", claims.SEEDS, claims.SAMPLES,
+                                                                     claims.STRENGTH)
+    assert (null.labels, null.seeds) == ("scrambled", claims.NULL_SEEDS)
+    assert sorted(r.strength for r in (real, *edge_tables.band)) == sorted({claims.CONTROL, *claims.BAND})
+    assert edge_tables.faithfulness.shape == real.auroc.shape
+
+
+def test_gate_passes_the_edge_level(real_results, null_results, edge_tables):
+    assert gate.failures(real_results, null_results, edges=edge_tables) == []
+
+
+def test_gate_flags_a_doctored_edge_cell(real_results, null_results, edge_tables):
+    real = edge_tables.real
+    auroc = real.auroc.copy()
+    auroc[real.methods.index("joint_edge_patching"), real.circuits.index("cancelling_paths")] = 0.6
+    bad = gate.failures(real_results, null_results, edges=dataclasses.replace(edge_tables, real=doctor(real, auroc)))
+    assert bad == [f"joint_edge_patching on cancelling_paths (edge level) at strength 1: 0.600 should be >= "
+                   f"{claims.HOLDS_AT} (an unlisted failure: cancelling_paths's fools does not name "
+                   "joint_edge_patching)"]
+
+
+def test_gate_flags_an_edge_control_that_is_not_a_control(real_results, null_results, edge_tables):
+    control = next(r for r in edge_tables.band if r.strength == claims.CONTROL)
+    auroc = control.auroc.copy()
+    auroc[control.methods.index("eap"), control.circuits.index("backup_path")] = 0.8
+    band = tuple(doctor(r, auroc) if r is control else r for r in edge_tables.band)
+    bad = gate.failures(real_results, null_results, edges=dataclasses.replace(edge_tables, band=band))
+    assert len(bad) == 1 and bad[0].startswith("eap on backup_path (edge level) at strength 0: 0.800")
+    assert "strength 0 is the control" in bad[0]
+
+
+def test_gate_flags_a_drifting_edge_null(real_results, null_results, edge_tables):
+    null = edge_tables.null
+    auroc = null.auroc.copy()
+    auroc[null.methods.index("eap"), null.circuits.index("distractor_path")] = 0.9
+    bad = gate.failures(real_results, null_results, edges=dataclasses.replace(edge_tables, null=doctor(null, auroc)))
+    assert bad == [f"edge level null eap on distractor_path: 0.900 is outside 0.5 ± {claims.NULL_TOLERANCE}"]
+
+
+def test_gate_checks_the_edge_claims_once_the_cells_hold(real_results, null_results, edge_tables):
+    """A faithfulness that contradicts the book ("faithful though incomplete") is a failing claim."""
+    faith = edge_tables.faithfulness.copy()
+    faith[edge_tables.real.methods.index("acdc"), edge_tables.real.circuits.index("backup_path")] = 0.5
+    bad = gate.failures(real_results, null_results, edges=dataclasses.replace(edge_tables, faithfulness=faith))
+    assert bad == [f"claim: on backup_path acdc's circuit is faithful (>= {claims.HOLDS_AT}) though incomplete"]
 
 
 def test_gate_checks_every_strength_of_the_band(real_results, null_results):
@@ -145,17 +201,29 @@ def cheap_extras(monkeypatch, real_results):
     monkeypatch.setattr(harness, "run_hidden", lambda progress=None: hidden)
     monkeypatch.setattr(harness, "run_band", lambda progress=None: [real_results])
     monkeypatch.setattr(harness, "run_sanity", lambda progress=None: sanity)
-    return hidden, sanity
+    small = {"level": "edge", "seeds": 2, "samples": 64}
+    real = nt.evaluate(**small)
+    edges = harness.EdgeTables(real, faithfulness_of(real), nt.evaluate(labels="scrambled", **small),
+                               (nt.evaluate(strength=0.0, **small),))
+    monkeypatch.setattr(harness, "run_edges", lambda progress=None: edges)
+    return hidden, sanity, edges
 
 
 def test_harness_writes_every_table_and_the_settings(monkeypatch, tmp_path, real_results, null_results,
                                                      cheap_extras):
-    hidden, sanity = cheap_extras
+    hidden, sanity, edges = cheap_extras
     monkeypatch.setattr(harness, "run", lambda progress=None: (real_results, null_results))
     out = tmp_path / "sub" / "RESULTS.md"  # a missing folder is created
     assert harness.main(["--out", str(out), "--no-readme"]) == 0
     text = out.read_text(encoding="utf-8")
-    assert text == harness.report(real_results, null_results, hidden=hidden, band=[real_results], sanity=sanity)
+    assert text == harness.report(real_results, null_results, hidden=hidden, band=[real_results], sanity=sanity,
+                                  edges=edges)
+    assert "## Edge level: circuit discovery on deep networks" in text
+    for table in (edges.real.to_markdown(errors="sem"), edges.null.to_markdown(errors="sem"),
+                  edges.real.to_markdown(errors="sem", values=edges.faithfulness),
+                  harness.band_table([edges.band[0], edges.real])):
+        assert table in text
+    assert "backup_path @ 0 | backup_path @ 1" in text and "clean_paths @" not in text  # the control left out
     assert [p.name for p in out.parent.iterdir()] == ["RESULTS.md"]  # no temp file left behind
     assert f"{claims.SEEDS} seeds x {claims.SAMPLES} samples per circuit, decoy strength 1" in text
     assert "## Real labels (mean ± standard error over seeds)" in text
@@ -192,7 +260,11 @@ def test_harness_main_refreshes_the_readme_unless_told_not_to(monkeypatch, tmp_p
     monkeypatch.setattr(harness, "README", readme)
     monkeypatch.setattr(harness, "run", lambda progress=None: (real_results, null_results))
     assert harness.main(["--out", str(tmp_path / "R.md"), *flags]) == 0
-    assert (harness.readme_block(real_results) in readme.read_text()) == refreshed
+    edges = cheap_extras[2].real
+    assert (harness.readme_block(real_results, edges) in readme.read_text()) == refreshed
+    if refreshed:  # the edge-level table beside the feature-level one
+        text = readme.read_text()
+        assert text.index(real_results.to_markdown(errors="sem")) < text.index(edges.to_markdown(errors="sem"))
 
 
 def test_harness_run_uses_the_reference_settings(real_results, monkeypatch):

@@ -55,7 +55,8 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_results_block_is_what_the_harness_computes_now():
     real = nt.evaluate(seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH)
-    assert harness.readme_block(real) in README, "stale README results: run python -m evals.harness"
+    edges = nt.evaluate(level="edge", seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH)
+    assert harness.readme_block(real, edges) in README, "stale README results: run python -m evals.harness"
 
 
 def test_update_readme_rewrites_only_the_block(tmp_path):
@@ -184,3 +185,45 @@ def test_readme_settings_are_the_reference_settings():
            f"decoy strength {claims.STRENGTH:g}" in TEXT
     assert f"the scrambled-label null over {claims.NULL_SEEDS} seeds" in TEXT
     assert f"({claims.SEEDS} seeds x {claims.SAMPLES} samples)" in TEXT
+
+
+
+@functools.cache
+def edge_facts() -> dict:
+    from neurotrace.claims import edges as edge_claims
+    from neurotrace.discovery import faithfulness_of
+
+    real = nt.evaluate(level="edge", seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.STRENGTH)
+    return (edge_claims.edge_table_facts(real, faithfulness_of(real)) | edge_claims.eap_ig_nodes()).check()
+
+
+def test_readme_edge_level_sentences():
+    f = edge_facts()
+    noising = ("edge_patching", "node_patching", "acdc")
+    value = f"{f['edge_edge_patching_backup_path']:.3f}"
+    assert all(f"{f[f'edge_{m}_backup_path']:.3f}" == value for m in noising)
+    assert f"single-edge noising (edge patching, node patching and ACDC) misses it ({value}) while edge" in TEXT
+    assert min(f["edge_edge_denoising_backup_path"], f["edge_joint_edge_patching_backup_path"]) >= claims.HOLDS_AT
+    faithful = min(f["faith_edge_patching_backup_path"], f["faith_acdc_backup_path"])
+    assert f"the circuits noising recovers are faithful ({faithful:.3f})" in TEXT and faithful >= claims.HOLDS_AT
+    eap = f"{f['edge_eap_backup_path']:.3f}"
+    assert f["edge_eap_ig_backup_path"] == f["edge_eap_backup_path"] and f"EAP and EAP-IG fall to {eap}" in TEXT
+    assert f["eap_ig_many"] >= claims.HOLDS_AT and f"EAP-IG holds with {f['eap_ig_steps']} quadrature nodes" in TEXT
+    single = ("edge_patching", "edge_denoising", "eap", "eap_ig", "acdc")
+    assert max(f[f"edge_{m}_cancelling_paths"] for m in single) < claims.FOOLED_BELOW
+    assert f["edge_joint_edge_patching_cancelling_paths"] >= claims.HOLDS_AT
+    assert "On `cancelling_paths` every single-edge method is fooled" in TEXT
+    assert f"edge correlation is fooled ({f['edge_edge_correlation_distractor_path']:.3f})" in TEXT
+    assert f["edge_fooled_edge_correlation"] == "distractor_path"
+    patching = ("node_patching", "edge_patching", "edge_denoising", "joint_edge_patching", "eap", "eap_ig", "acdc")
+    assert min(f[f"edge_{m}_distractor_path"] for m in patching) >= claims.HOLDS_AT
+    assert f["edge_fooled_joint_edge_patching"] == "nowhere" and "Joint edge patching holds on every regime" in TEXT
+
+
+def test_readme_edge_level_control():
+    """"at strength 0 every method but the random baseline scores 1" (the edge level's control)."""
+    control = nt.evaluate(level="edge", seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.CONTROL)
+    mean = control.mean()
+    assert all(mean[i].min() == 1.0 for i, m in enumerate(control.methods) if m != "random")
+    assert "at strength\n  0 every method but the random baseline scores 1 (`evals/RESULTS.md`, \"Edge level\")" in \
+        README
