@@ -4,7 +4,8 @@
 
 Every built page under book/ is loaded from disk at 1400 px and checked for:
 
-  figures       its output images decode; a regime page (book/<regime>.ipynb) shows at least MIN_FIGURES;
+  figures       its output images decode; a regime page (book/<regime>.ipynb, or book/edges/<regime>.ipynb for
+                an edge-level regime) shows at least MIN_FIGURES;
   slider        on a regime page whose strength changes anything: the kernel-free strength slider is
                 there, its track is labelled with the frames' strengths, moving it with the keyboard
                 shows another frame (image source, caption, pixels and the announced value change); at
@@ -38,6 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import neurotrace as nt
+from neurotrace.deep import EDGE_CIRCUITS, make_deep_circuit
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -356,7 +358,10 @@ def bibliography(driver, build: Path, pages: list[Path]) -> dict[str, list[str]]
 
 
 def strength_matters(name: str) -> bool:
-    """Whether the regime's strength changes its network or data (clean ignores it)."""
+    """Whether the regime's strength changes its network or data (clean and clean_paths ignore it)."""
+    if name in EDGE_CIRCUITS:  # an edge-level regime: the structure is fixed, so compare its edges' weights
+        a, b = make_deep_circuit(name, strength=0.0), make_deep_circuit(name, strength=1.0)
+        return not ((a.edges.weight == b.edges.weight).all() and (a.mixing == b.mixing).all())
     a, b = nt.make_circuit(name, strength=0.0), nt.make_circuit(name, strength=1.0)
     return any(getattr(a, f).shape != getattr(b, f).shape or not (getattr(a, f) == getattr(b, f)).all()
                for f in ("W", "b", "v", "mixing"))
@@ -364,12 +369,12 @@ def strength_matters(name: str) -> bool:
 
 def check_page(driver, page: Path, name: str) -> dict[str, list[str]]:
     """Every check that applies to one page: check -> problems."""
-    regimes = set(nt.CIRCUITS)
+    regimes = {**{r: r for r in nt.CIRCUITS}, **{f"edges/{r}": r for r in EDGE_CIRCUITS}}  # page -> regime
     errors = load(driver, page)
     found = {"figures": check_figures(driver, name in regimes), "maths": check_maths(driver),
              "alt text": check_alt_text(driver), "numbering": check_numbering(driver),
              "numbers": check_numbers(driver), "tables": check_tables(driver)}
-    if name in regimes and strength_matters(name):
+    if name in regimes and strength_matters(regimes[name]):
         found["slider"] = check_slider(driver, name)
     found["console"] = check_console(errors + [m for m in (e["message"] for e in driver.get_log("browser")
                                                            if e["level"] == "SEVERE")])
