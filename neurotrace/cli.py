@@ -31,6 +31,8 @@ import textwrap
 import threading
 import time
 import traceback
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -110,34 +112,48 @@ class _Parser(argparse.ArgumentParser):
 
 _EVALUATE_DEFAULTS = {k: p.default for k, p in inspect.signature(nt.evaluate).parameters.items()}
 
-# name -> (metavar, check, default, has an environment variable)
-OPTIONS = {
-    "method": ("M", lambda v: check_choice(v, nt.METHODS, "method"), None, True),
-    "circuit": ("C", lambda v: check_choice(v, nt.CIRCUITS, "circuit"), None, True),
-    "samples": ("N", check_samples, _EVALUATE_DEFAULTS["samples"], True),
-    "seed": ("S", check_seed, 0, True),
-    "seeds": ("K", check_seeds, _EVALUATE_DEFAULTS["seeds"], False),
-    "labels": ("L", check_labels, _EVALUATE_DEFAULTS["labels"], True),
-    "strength": ("X", check_strength, _EVALUATE_DEFAULTS["strength"], True),
-    "level": ("LEVEL", lambda v: check_choice(v, LEVELS, "level"), _EVALUATE_DEFAULTS["level"], False),
-    "truth": ("T", lambda v: check_choice(v, HIDDEN_TRUTHS, "hidden truth"), None, False),
-}
+class Option(NamedTuple):
+    """A value option of the commands: the flag ``--<name>`` (its key in ``OPTIONS``)."""
 
-HELP = {
-    "method": "attribution method: {methods}",
-    "circuit": "compiled circuit (regime): {circuits}",
-    "samples": f"samples drawn from the circuit, 2 to {MAX_SAMPLES:,} (default {{default}})",
-    "seed": f"which seed's circuit weights, data and method draws: an integer from 0 to {MAX_SEED:,} "
-            "(default {default})",
-    "seeds": "number of seeds to average over, 0..K-1 (default {default})",
-    "labels": "real, or scrambled for the shuffled-ground-truth null (default {default})",
-    "strength": f"decoy strength from 0 to {MAX_STRENGTH:g}: 0 = control, 1 = tuned point "
-                "(default {default:g})",
-    "level": "input (features), hidden (units: the neuron-level table) or edge (the edges of deep networks: "
-             "circuit discovery) (default {default})",
-    "truth": "with --level hidden, the units to recover: task (the task circuit: units that read a causal "
-             "feature) or effect (units whose patch alone moves the output) (default task)",
+    metavar: str
+    """What the flag's value is called in ``--help``."""
+    check: Callable
+    """``check(text) -> value``: the library's check, a ``ValueError`` in its wording for a bad value."""
+    default: object
+    """The value when neither the flag nor the variable is set (the library's own default)."""
+    env: bool
+    """Whether the variable ``NEUROTRACE_<NAME>`` may set it too."""
+    help: str
+    """The help text; ``{default}``, ``{methods}`` and ``{circuits}`` are filled in."""
+
+
+OPTIONS = {
+    "method": Option(metavar="M", check=lambda v: check_choice(v, nt.METHODS, "method"), default=None, env=True,
+                     help="attribution method: {methods}"),
+    "circuit": Option(metavar="C", check=lambda v: check_choice(v, nt.CIRCUITS, "circuit"), default=None, env=True,
+                      help="compiled circuit (regime): {circuits}"),
+    "samples": Option(metavar="N", check=check_samples, default=_EVALUATE_DEFAULTS["samples"], env=True,
+                      help=f"samples drawn from the circuit, 2 to {MAX_SAMPLES:,} (default {{default}})"),
+    "seed": Option(metavar="S", check=check_seed, default=0, env=True,
+                   help=f"which seed's circuit weights, data and method draws: an integer from 0 to {MAX_SEED:,} "
+                        "(default {default})"),
+    "seeds": Option(metavar="K", check=check_seeds, default=_EVALUATE_DEFAULTS["seeds"], env=False,
+                    help="number of seeds to average over, 0..K-1 (default {default})"),
+    "labels": Option(metavar="L", check=check_labels, default=_EVALUATE_DEFAULTS["labels"], env=True,
+                     help="real, or scrambled for the shuffled-ground-truth null (default {default})"),
+    "strength": Option(metavar="X", check=check_strength, default=_EVALUATE_DEFAULTS["strength"], env=True,
+                       help=f"decoy strength from 0 to {MAX_STRENGTH:g}: 0 = control, 1 = tuned point "
+                            "(default {default:g})"),
+    "level": Option(metavar="LEVEL", check=lambda v: check_choice(v, LEVELS, "level"),
+                    default=_EVALUATE_DEFAULTS["level"], env=False,
+                    help="input (features), hidden (units: the neuron-level table) or edge (the edges of deep "
+                         "networks: circuit discovery) (default {default})"),
+    "truth": Option(metavar="T", check=lambda v: check_choice(v, HIDDEN_TRUTHS, "hidden truth"), default=None,
+                    env=False,
+                    help="with --level hidden, the units to recover: task (the task circuit: units that read a "
+                         "causal feature) or effect (units whose patch alone moves the output) (default task)"),
 }
+"""Every value option, by name: the flag, then ``NEUROTRACE_<NAME>``, then the default (:func:`resolve`)."""
 
 
 def _env_name(name: str) -> str:
@@ -151,18 +167,18 @@ def resolve(args, name: str, *, required: bool = False):
     from: ``argument --name:`` for a flag (argparse's wording), ``NEUROTRACE_<NAME>='value':``
     for a variable.
     """
-    _, check, default, has_env = OPTIONS[name]
+    option = OPTIONS[name]
     flag = getattr(args, name)
     if flag is not None:
         try:
-            return check(flag)
+            return option.check(flag)
         except ValueError as err:
             raise ValueError(f"argument --{name}: {err}") from None
     var = _env_name(name)
-    raw = os.environ.get(var, "") if has_env else ""
+    raw = os.environ.get(var, "") if option.env else ""
     if raw.strip():
         try:
-            return check(raw)
+            return option.check(raw)
         except ValueError as err:
             shown = show(raw)
             raise ValueError((f"{var}={shown}" if shown.startswith("'") else f"{var} ({shown})") + f": {err}") from None
@@ -172,19 +188,19 @@ def resolve(args, name: str, *, required: bool = False):
             f"{args.prog}: error: missing required option --{name} (or set {var}); "
             f"valid choices: {', '.join(choices)}"
         )
-    return default
+    return option.default
 
 
 def _add_options(parser, names, required=()):
     for name in names:
-        metavar, _, default, has_env = OPTIONS[name]
-        text = HELP[name].format(methods=", ".join(nt.METHODS), circuits=", ".join(nt.CIRCUITS),
-                                 default=default)
+        option = OPTIONS[name]
+        text = option.help.format(methods=", ".join(nt.METHODS), circuits=", ".join(nt.CIRCUITS),
+                                  default=option.default)
         if name in required:
             text += "; required"
-        if has_env:
+        if option.env:
             text += f" [env {_env_name(name)}]"
-        parser.add_argument(f"--{name}", metavar=metavar, help=text)
+        parser.add_argument(f"--{name}", metavar=option.metavar, help=text)
     parser.add_argument("--json", action="store_true", help="machine-readable output with the same content")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no progress line (shown on stderr only when it is a terminal, for runs over a second)")
@@ -691,27 +707,46 @@ def _where_truths_part(strength) -> list[str]:
     return lines
 
 
+class Command(NamedTuple):
+    """A command of ``neurotrace``: its key in ``COMMANDS`` is the word that names it."""
+
+    run: Callable
+    """``run(args) -> exit status``, given the parsed arguments."""
+    summary: str
+    """One line for ``--help``."""
+    options: tuple
+    """The value options it takes (keys of ``OPTIONS``), in ``--help`` order."""
+    required: tuple
+    """Those of ``options`` it cannot run without."""
+    examples: tuple
+    """Command lines shown under its ``--help``."""
+
+
 COMMANDS = {
-    "circuits": (cmd_circuits, "describe each regime: what it plants, whom it fools and why, its features",
-                 (), (), ["neurotrace circuits", "neurotrace circuits --json"]),
-    "attribute": (cmd_attribute, "one method on one circuit at one seed: AUROC and the ranked features",
-                  ("method", "circuit", "samples", "seed", "labels", "strength"), ("method", "circuit"),
-                  ["neurotrace attribute --method gradient --circuit suppressor",
-                   "neurotrace attribute --method patching --circuit suppressor --seed 3",
-                   "neurotrace attribute --method correlation --circuit confounded --labels scrambled",
-                   "NEUROTRACE_METHOD=gradient neurotrace attribute --circuit suppressor --json",
-                   "neurotrace attribute --method patching --circuit redundant --option patching.corruption=zero"]),
-    "compare": (cmd_compare, "every registered method on one circuit, one row each",
-                ("circuit", "samples", "seed", "labels", "strength"), ("circuit",),
-                ["neurotrace compare --circuit confounded",
-                 "neurotrace compare --circuit suppressor --strength 2 --samples 2048"]),
-    "table": (cmd_table, "mean AUROC of every method on every circuit (the evals/RESULTS.md table)",
-              ("seeds", "samples", "labels", "strength", "level", "truth"), (),
-              ["neurotrace table", "neurotrace table --labels scrambled --seeds 256",
-               "neurotrace table --option patching.corruption=zero --option smoothgrad.copies=64",
-               "neurotrace table --level hidden", "neurotrace table --level hidden --truth effect",
-               "neurotrace table --level edge", "neurotrace table --level edge --option acdc.tau=0.05",
-               "neurotrace table --strength 0.5 --json"]),
+    "circuits": Command(
+        run=cmd_circuits, summary="describe each regime: what it plants, whom it fools and why, its features",
+        options=(), required=(), examples=("neurotrace circuits", "neurotrace circuits --json")),
+    "attribute": Command(
+        run=cmd_attribute, summary="one method on one circuit at one seed: AUROC and the ranked features",
+        options=("method", "circuit", "samples", "seed", "labels", "strength"), required=("method", "circuit"),
+        examples=("neurotrace attribute --method gradient --circuit suppressor",
+                  "neurotrace attribute --method patching --circuit suppressor --seed 3",
+                  "neurotrace attribute --method correlation --circuit confounded --labels scrambled",
+                  "NEUROTRACE_METHOD=gradient neurotrace attribute --circuit suppressor --json",
+                  "neurotrace attribute --method patching --circuit redundant --option patching.corruption=zero")),
+    "compare": Command(
+        run=cmd_compare, summary="every registered method on one circuit, one row each",
+        options=("circuit", "samples", "seed", "labels", "strength"), required=("circuit",),
+        examples=("neurotrace compare --circuit confounded",
+                  "neurotrace compare --circuit suppressor --strength 2 --samples 2048")),
+    "table": Command(
+        run=cmd_table, summary="mean AUROC of every method on every circuit (the evals/RESULTS.md table)",
+        options=("seeds", "samples", "labels", "strength", "level", "truth"), required=(),
+        examples=("neurotrace table", "neurotrace table --labels scrambled --seeds 256",
+                  "neurotrace table --option patching.corruption=zero --option smoothgrad.copies=64",
+                  "neurotrace table --level hidden", "neurotrace table --level hidden --truth effect",
+                  "neurotrace table --level edge", "neurotrace table --level edge --option acdc.tau=0.05",
+                  "neurotrace table --strength 0.5 --json")),
 }
 
 MAIN_EPILOG = f"""\
@@ -755,19 +790,19 @@ def build_parser() -> _Parser:
     parser.add_argument(DEBUG_FLAG, action="store_true",
                         help=f"on a failure (e.g. a plug-in that raises), print its traceback [env {DEBUG_VAR}=1]")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
-    for name, (fn, summary, options, required, examples) in COMMANDS.items():
-        p = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False,
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, help=command.summary, description=command.summary, allow_abbrev=False,
                            formatter_class=_formatter,
-                           epilog="examples:\n" + "\n".join(f"  {e}" for e in examples))
-        _add_options(p, options, required)
+                           epilog="examples:\n" + "\n".join(f"  {e}" for e in command.examples))
+        _add_options(p, command.options, command.required)
         if name in NEEDS_METHODS:
             p.add_argument(OPTION_FLAG, metavar="M.NAME=VALUE", action="append", help=OPTION_HELP)
-        p.set_defaults(run=fn, prog=p.prog)
+        p.set_defaults(run=command.run, prog=p.prog)
     return parser
 
 
 def _value_flags() -> set[str]:
-    return {f"--{n}" for _, _, options, _, _ in COMMANDS.values() for n in options}
+    return {f"--{n}" for command in COMMANDS.values() for n in command.options}
 
 
 def _command(argv: list[str]) -> str | None:

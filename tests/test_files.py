@@ -382,10 +382,10 @@ def test_the_env_example_lists_every_variable_with_a_valid_value():
 
     lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
     pairs = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
-    read = {cli._env_name(n) for n, (_, _, _, env) in cli.OPTIONS.items() if env} | {cli.PLUGINS_VAR, cli.DEBUG_VAR}
+    read = {cli._env_name(n) for n, option in cli.OPTIONS.items() if option.env} | {cli.PLUGINS_VAR, cli.DEBUG_VAR}
     assert set(pairs) == read
     for name, value in pairs.items():
         assert value == value.strip() and not value.startswith(("'", '"')), name  # docker --env-file takes it raw
         option = name.removeprefix("NEUROTRACE_").lower()
         if option in cli.OPTIONS and value:
-            cli.OPTIONS[option][1](value)  # the CLI's own check accepts it
+            cli.OPTIONS[option].check(value)  # the CLI's own check accepts it
