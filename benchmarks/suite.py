@@ -154,11 +154,11 @@ def _captum_rows(circuit, X, settings, torch, FeatureAblation, IntegratedGradien
     def captum_ig():
         return ig.attribute(Xt, baselines=torch.zeros_like(Xt), n_steps=STEPS, method="gausslegendre")
 
-    ours = nt.integrated_gradients(circuit, X, steps=STEPS, rule="gausslegendre")
+    ours = nt.ig_attributions(circuit, X, steps=STEPS, rule="gausslegendre")
     # Captum casts its step weights to float32 (see neurotrace/torch.py): agreement ~1e-7.
     diff = float(np.abs(captum_ig().numpy() - ours).max())
     assert diff <= 1e-6 * np.abs(ours).max(), f"IG disagrees with Captum by {diff:.3g}"
-    t = compare({"ours": lambda: nt.integrated_gradients(circuit, X, steps=STEPS), "captum": captum_ig},
+    t = compare({"ours": lambda: nt.ig_attributions(circuit, X, steps=STEPS), "captum": captum_ig},
                 repeats=settings.captum_repeats)
     rows.append(_row(f"integrated_gradients vs Captum IntegratedGradients ({SAMPLES} samples x {STEPS} steps)",
                      t["ours"], t["captum"], CAPTUM_SPEEDUP, max_abs_diff=diff))
@@ -322,7 +322,7 @@ def scaling(circuit, settings: Settings) -> dict:
     t = compare(cells, repeats=settings.scaling_repeats)
     per_method = {name: [t[name, n] for n in grid] for name in nt.METHODS}
     X = inputs(circuit)
-    t = compare({k: lambda k=k: nt.integrated_gradients(circuit, X, steps=k) for k in steps},
+    t = compare({k: lambda k=k: nt.ig_attributions(circuit, X, steps=k) for k in steps},
                 repeats=settings.scaling_repeats)
     ig_steps = [t[k] for k in steps]
     # The slope is fitted on the larger half of each grid, where the work, not the fixed
@@ -354,7 +354,7 @@ def memory(circuit, settings: Settings) -> dict:
     """
     n = settings.memory_samples
     X = inputs(circuit, n)  # allocated before tracing: the inputs are not the method's cost
-    peaks = {k: _peak_bytes(lambda k=k: nt.integrated_gradients(circuit, X, steps=k)) for k in settings.memory_steps}
+    peaks = {k: _peak_bytes(lambda k=k: nt.ig_attributions(circuit, X, steps=k)) for k in settings.memory_steps}
     few, many = settings.memory_steps
     unchunked = n * many * circuit.n_hidden * 8
     return {"samples": n, "steps": list(settings.memory_steps), "peak_bytes": [peaks[k] for k in settings.memory_steps],

@@ -27,7 +27,7 @@ from .methods import (
     METHODS,
     Method,
     attribute,
-    integrated_gradients,
+    ig_attributions,
     register_method,
     registered_method,
     unregister_method,
@@ -40,7 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVATIONS", "CIRCUITS", "Circuit", "DEFAULT_DATA", "HIDDEN_METHODS", "HIDDEN_TRUTHS", "METHODS", "Method",
     "Regime", "Results", "Sweep", "TIE_TOLERANCE", "attribute", "attribute_hidden", "auroc", "auroc_rows",
-    "circuit_from_weights", "combine", "evaluate", "hidden_truth", "integrated_gradients", "make_circuit", "make_rng",
+    "circuit_from_weights", "combine", "evaluate", "hidden_truth", "ig_attributions", "make_circuit", "make_rng",
     "register_circuit", "register_method", "registered_circuit", "registered_method", "run_seed", "scramble",
     "sweep", "tie_groups", "unregister_circuit", "unregister_method", "__version__",
 ]

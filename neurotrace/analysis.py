@@ -217,16 +217,16 @@ def unit_effects(circuit, X=None) -> dict:
     }
 
 
-# --- the methods page: completeness, SmoothGrad's reach, Shapley by brute force -------------------
+# --- the methods page: completeness and SmoothGrad's reach --------------------------------------
 
 
 def completeness_gap(circuit, X, **options) -> float:
     """Largest ``|sum_j IG_j(x) - (f(x) - f(0))|`` over the rows of ``X``: IG's completeness
-    error, for ``integrated_gradients(circuit, X, **options)`` from the all-zeros baseline."""
-    from .methods import integrated_gradients
+    error, for ``ig_attributions(circuit, X, **options)`` from the all-zeros baseline."""
+    from .methods import ig_attributions
 
     X = np.asarray(X, dtype=float)
-    ig = integrated_gradients(circuit, X, **options)
+    ig = ig_attributions(circuit, X, **options)
     target = circuit.forward(X) - circuit.forward(np.zeros((1, circuit.n_features)))
     return float(np.max(np.abs(ig.sum(axis=1) - target)))
 
@@ -264,31 +264,6 @@ def gate_margin(circuit, X) -> float:
     live = np.flatnonzero(circuit.v != 0)
     z = np.abs(circuit.preactivation(np.asarray(X, dtype=float))[:, live])
     return float((z / np.abs(circuit.W[live]).max(axis=1)).min())
-
-
-def shapley_brute_force(circuit, X, reference=None) -> np.ndarray:
-    """Shapley values by enumerating all ``2^n_features`` coalitions: ``(n, n_features)``, signed.
-
-    ``phi_j(x) = sum over S not containing j of |S|! (d - |S| - 1)! / d! [v(S + j) - v(S)]``,
-    ``v(S)`` = the output with the features in ``S`` from ``x`` and the rest from ``reference``
-    (default all zeros). Slow (``n * 2^d`` forward passes); the reference ``shapley_values`` is
-    compared against.
-    """
-    from math import factorial
-
-    X = np.asarray(X, dtype=float)
-    d = circuit.n_features
-    ref = np.zeros(d) if reference is None else np.asarray(reference, dtype=float)
-    present = ((np.arange(2**d)[:, None] >> np.arange(d)) & 1).astype(bool)  # (2^d, d)
-    inputs = np.where(present, X[:, None, :], ref)  # (n, 2^d, d): x on S, the reference off it
-    values = circuit.forward(inputs.reshape(-1, d)).reshape(len(X), 2**d)
-    size = present.sum(axis=1)
-    weight = np.array([factorial(k) * factorial(d - k - 1) / factorial(d) for k in range(d)])
-    phi = np.zeros(X.shape)
-    for j in range(d):
-        without = np.flatnonzero(~present[:, j])
-        phi[:, j] = (values[:, without | (1 << j)] - values[:, without]) @ weight[size[without]]
-    return phi
 
 
 # --- the network diagram: what the strength changes ----------------------------------------------------

@@ -37,7 +37,7 @@ import numpy as np
 from ._checks import check_choice, check_labels, check_samples, check_seeds, check_strength
 from ._rng import as_generator, make_rng
 from .deep import EDGE_CIRCUITS, make_deep_circuit
-from .methods import Method, abs_correlation, derangements, ig_nodes
+from .methods import LEVELS, Method, abs_correlation, derangements, ig_nodes
 from .results import Results, Sweep
 from .scoring import auroc_rows, scramble, tie_groups
 
@@ -343,6 +343,9 @@ def attribute_edges(method: str, circuit, X, *, rng=None, **options) -> np.ndarr
     if scores.shape != (circuit.n_edges,) or not np.all(np.isfinite(scores)) or np.any(scores < 0):
         raise ValueError(f"edge method {method!r} must return {circuit.n_edges} finite non-negative scores")
     return scores
+
+
+LEVELS["edge"] = attribute_edges
 
 
 def _names(given, registry, what):

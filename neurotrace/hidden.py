@@ -20,7 +20,9 @@ Each method scores every hidden unit and returns ``(n_hidden,)``; ``evaluate(...
 level="hidden", truth=...)`` scores them with AUROC. Because the output is linear in the
 hidden activations, ``y = v . h``, the unit-level quantities are exact and cheap: the
 gradient of y with respect to ``h_u`` is ``v_u``, and patching a set of units S changes y by
-exactly ``sum_{u in S} v_u (h_u' - h_u)``.
+exactly ``sum_{u in S} v_u (h_u' - h_u)``. The definitions, read literally (patch the
+activations, run the output again), are in :mod:`neurotrace.formulas`; the tests prove the two
+equal.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 from ._checks import check_choice
 from ._rng import as_generator
 from .methods import (
-    CORRUPTIONS,
+    LEVELS,
     Method,
     abs_correlation,
     call_method,
@@ -38,6 +40,7 @@ from .methods import (
     check_data,
     check_options,
     check_scores,
+    corrupted_values,
     derangements,
     mean_abs,
 )
@@ -73,16 +76,18 @@ def unit_groups(circuit) -> np.ndarray:
     return rank[np.ravel(inverse)]
 
 
-def _patched(H, corruption, rng, n_columns, column):
-    """Patched activations ``(n, n_hidden)``: unit u takes its value from the partner sample of
-    its column ``column[u]`` (resample; one derangement per column), its mean, or 0."""
-    check_choice(corruption, CORRUPTIONS, "corruption")
-    if corruption == "zero":
-        return np.zeros_like(H)
-    if corruption == "mean":
-        return np.broadcast_to(H.mean(axis=0), H.shape)
-    partner = derangements(len(H), n_columns, rng)[:, column]  # (n, n_hidden)
-    return np.take_along_axis(H, partner, axis=0)
+def corrupted_units(H, corruption: str, rng, groups=None) -> np.ndarray:
+    """The value each unit of each sample is patched to: ``(n_samples, n_hidden)``.
+
+    ``"resample"``: from a partner sample, one derangement per group of ``groups`` (a group id
+    per unit), so the units of a group take their values from the same sample; by default
+    every unit is a group of its own, as :func:`neurotrace.methods.corrupted_values` does for
+    features. ``"mean"``: the unit's sample mean; ``"zero"``: 0.
+    """
+    if groups is None or corruption != "resample":
+        return corrupted_values(H, corruption, rng)
+    partner = derangements(len(H), int(groups.max()) + 1, rng)[:, groups]  # (n, n_hidden)
+    return H[partner, np.arange(H.shape[1])]
 
 
 def _random(circuit, H, y, rng):
@@ -110,8 +115,7 @@ def unit_patching(circuit, H, y, rng=None, *, corruption: str = "resample"):
     ``h_u'`` is the unit's activation on another sample (``"resample"``, a derangement per
     unit), its mean (``"mean"``) or 0 (``"zero"``, zero-ablation).
     """
-    patched = _patched(H, corruption, rng, circuit.n_hidden, np.arange(circuit.n_hidden))
-    return mean_abs((patched - H) * circuit.v)
+    return mean_abs((corrupted_units(H, corruption, rng) - H) * circuit.v)
 
 
 def joint_patching(circuit, H, y, rng=None, *, corruption: str = "resample"):
@@ -126,7 +130,7 @@ def joint_patching(circuit, H, y, rng=None, *, corruption: str = "resample"):
     """
     groups = unit_groups(circuit)
     n_groups = int(groups.max()) + 1
-    patched = _patched(H, corruption, rng, n_groups, groups)
+    patched = corrupted_units(H, corruption, rng, groups)
     members = np.zeros((circuit.n_hidden, n_groups))
     members[np.arange(circuit.n_hidden), groups] = 1.0
     return mean_abs(((patched - H) * circuit.v) @ members)[groups]
@@ -166,3 +170,6 @@ def attribute_hidden(method: str, circuit, X, *, rng=None, **options) -> np.ndar
     y.flags.writeable = False
     out = call_method(entry, "hidden-unit method", circuit, H, y, rng, **options)
     return check_scores(out, method, circuit, X, circuit.n_hidden, what="hidden-unit method")
+
+
+LEVELS["hidden"] = attribute_hidden

@@ -5,6 +5,10 @@ non-negative importances. Methods see only the ``Circuit`` interface (``forward`
 ``gradient``, ``W``, ``b``, ``v``, ``phi``, ``dphi``), never a particular regime. All work is
 batched over samples, steps and features with numpy; loops run over fixed-size chunks of
 samples only, to keep memory bounded.
+
+These are the fast paths. Each method's definition, read literally (one forward pass per
+patched feature, one gradient per point of the IG path, every coalition for Shapley), is its
+reference implementation in :mod:`neurotrace.formulas`, and the tests prove the two equal.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from ._rng import as_generator
 
 # Largest intermediate array (in float64 elements) a method builds at once: 32K = 256 KB.
 # Small on purpose: a chunk's temporaries stay in cache and are recycled by malloc, while
-# multi-MB ones are fresh pages from the OS on every call (python -m benchmarks: 1<<22 made
-# IG 3x and gradient 10x slower at 65536 samples; IG peaked at 140 MB instead of 30 MB).
+# multi-megabyte ones are fresh pages from the OS on every call (the measurements are in
+# benchmarks/RESULTS.md, "Design notes").
 CHUNK_ELEMENTS = 1 << 15
 
 
@@ -49,8 +53,8 @@ def _chunks(n: int, per_sample: int):
 def mean_abs(A) -> np.ndarray:
     """Mean over samples of ``|A|`` for ``A (n_samples, k)``: ``(k,)``.
 
-    A matrix-vector product rather than ``.mean(axis=0)``: numpy's column-wise reduction of
-    a small C-ordered array is ~4x slower, which shows in the per-call cost of patching.
+    A matrix-vector product rather than ``.mean(axis=0)``, whose column-wise reduction of a
+    small C-ordered array is slower (benchmarks/RESULTS.md, "Design notes").
     """
     return np.full(len(A), 1.0 / len(A)) @ np.abs(A)
 
@@ -148,8 +152,8 @@ def ig_nodes(steps: int, rule: str = "gausslegendre"):
 
 @functools.lru_cache(maxsize=64)
 def _ig_nodes(steps: int, rule: str):
-    # Cached: leggauss solves a (steps x steps) eigenproblem, O(steps^3) -- about as long as
-    # the whole IG at 64 steps and 512 samples, and a second at 1024 steps.
+    # Cached: leggauss solves a (steps x steps) eigenproblem, O(steps^3) -- as long as a whole
+    # IG call at the default steps.
     alphas, weights = _ig_nodes_uncached(steps, rule)
     alphas, weights = np.array(alphas, dtype=float), np.array(weights, dtype=float)
     alphas.setflags(write=False)  # shared by every call: no caller may edit them
@@ -170,7 +174,12 @@ def _ig_nodes_uncached(steps: int, rule: str):
     return (np.arange(steps) + start) / steps, w
 
 
-def _baseline(circuit, X, baseline) -> np.ndarray:
+def ig_baseline(circuit, X, baseline) -> np.ndarray:
+    """IG's baseline ``x'``: ``(n_features,)``, or ``(n_samples, n_features)`` for one per sample.
+
+    ``None`` or ``"zero"``: the all-zeros reference input; ``"mean"``: the sample mean of ``X``;
+    or an array of either shape.
+    """
     if baseline is None or (isinstance(baseline, str) and baseline == "zero"):
         return np.zeros(circuit.n_features)
     if isinstance(baseline, str):
@@ -193,11 +202,12 @@ def _baseline(circuit, X, baseline) -> np.ndarray:
     return base
 
 
-def integrated_gradients(circuit, X, *, baseline=None, steps: int = 64, rule: str = "gausslegendre"):
-    """Signed integrated gradients ``(n_samples, n_features)``.
+def ig_attributions(circuit, X, *, baseline=None, steps: int = 64, rule: str = "gausslegendre"):
+    """Each sample's signed integrated gradients ``IG_j(x)``: ``(n_samples, n_features)``.
 
     ``IG_j(x) = (x_j - x'_j) * int_0^1 dy/dx_j(x' + a (x - x')) da``, the integral taken by
     the quadrature ``rule`` with ``steps`` nodes (default Gauss-Legendre, as in Captum).
+    The method ``integrated_gradients`` scores their mean magnitude.
     ``baseline`` x' defaults to the all-zeros input, which is also the mean of every
     circuit's data distribution; ``"mean"`` uses the sample mean of ``X``, or pass an array.
 
@@ -218,7 +228,7 @@ def integrated_gradients(circuit, X, *, baseline=None, steps: int = 64, rule: st
         alphas, weights = ig_nodes(steps, rule)  # checks steps and rule before any work
         _check_chunk(steps * circuit.n_hidden, f"integrated gradients with steps={_count(steps)}",
                      "use fewer steps, or rule='exact'")
-    base = _baseline(circuit, X, baseline)
+    base = ig_baseline(circuit, X, baseline)
     Zx = X @ circuit.W.T + circuit.b
     Zb = base @ circuit.W.T + circuit.b
     Zb = np.broadcast_to(Zb, Zx.shape)
@@ -236,23 +246,15 @@ def integrated_gradients(circuit, X, *, baseline=None, steps: int = 64, rule: st
     return (X - base) * ((G * circuit.v) @ circuit.W)
 
 
-def integrated_gradients_scores(circuit, X, rng=None, *, baseline=None, steps: int = 64,
-                                rule: str = "gausslegendre") -> np.ndarray:
-    """Mean over samples of ``|IG_j|`` (see :func:`integrated_gradients`)."""
-    ig = integrated_gradients(circuit, X, baseline=baseline, steps=steps, rule=rule)
-    return mean_abs(ig)
+def integrated_gradients(circuit, X, rng=None, *, baseline=None, steps: int = 64,
+                         rule: str = "gausslegendre") -> np.ndarray:
+    """Integrated gradients: mean over samples of ``|IG_j(x)|`` (see :func:`ig_attributions`)."""
+    return mean_abs(ig_attributions(circuit, X, baseline=baseline, steps=steps, rule=rule))
 
 
 # --- activation patching ---------------------------------------------------------------------
 
 CORRUPTIONS = ("resample", "mean", "zero")
-
-
-def _partner_draw(n: int, n_columns: int, rng: np.random.Generator):
-    """The random part of a derangement: one order of the samples and a shift per column."""
-    order = rng.permutation(n)
-    shifts = rng.integers(1, n, size=n_columns) if n > 1 else np.zeros(n_columns, dtype=int)
-    return order, shifts
 
 
 def derangements(n: int, n_columns: int, rng: np.random.Generator) -> np.ndarray:
@@ -262,34 +264,29 @@ def derangements(n: int, n_columns: int, rng: np.random.Generator) -> np.ndarray
     position i of that order with the one at position ``i + s_j (mod n)``, for a random shift
     ``s_j`` in ``[1, n)``. So sample i always takes its value from a *different* sample
     (n >= 2), partners differ between features, and however the caller ordered ``X`` the
-    pairing is random. One permutation instead of one per column: the draw was most of
-    resample patching's cost.
+    pairing is random.
     """
-    order, shifts = _partner_draw(n, n_columns, rng)
+    order = rng.permutation(n)
+    shifts = rng.integers(1, n, size=n_columns) if n > 1 else np.zeros(n_columns, dtype=int)
+    ahead = np.concatenate([order, order])  # the order twice over: position i + s_j without "mod n"
     partner = np.empty((n, n_columns), dtype=np.intp)
-    partner[order] = order[(np.arange(n)[:, None] + shifts) % n]
+    partner[order] = ahead[np.arange(n)[:, None] + shifts]  # position i's partner: position i + s_j
     return partner
 
 
 def corrupted_values(X, corruption: str, rng) -> np.ndarray:
-    """The value each feature of each sample is patched to: ``(n_samples, n_features)``."""
+    """The value each feature of each sample is patched to: ``(n_samples, n_features)``.
+
+    ``"resample"``: ``x~_ij = x_{p_j(i), j}``, feature j of sample i taken from its partner
+    ``p_j(i)`` (:func:`derangements`); ``"mean"``: the feature's sample mean; ``"zero"``: 0.
+    """
     check_choice(corruption, CORRUPTIONS, "corruption")
     if corruption == "zero":
         return np.zeros_like(X)
     if corruption == "mean":
         return np.broadcast_to(X.mean(axis=0), X.shape)
-    # Same draws and values as take_along_axis(X, derangements(n, d, rng)), without building
-    # the (n, d) index array: in the shared order, column j is the column rolled by s_j.
-    n = len(X)
-    order, shifts = _partner_draw(n, X.shape[1], rng)
-    ordered = X[order]
-    twice = np.concatenate([ordered, ordered])
-    rolled = np.empty_like(ordered)
-    for j, s in enumerate(shifts):  # a loop over features, not samples
-        rolled[:, j] = twice[s:s + n, j]
-    out = np.empty_like(rolled)
-    out[order] = rolled
-    return out
+    partner = derangements(len(X), X.shape[1], rng)
+    return X[partner, np.arange(X.shape[1])]
 
 
 def patch_effects(circuit, X, X_patch) -> np.ndarray:
@@ -301,14 +298,15 @@ def patch_effects(circuit, X, X_patch) -> np.ndarray:
     ``(unit, feature)`` pairs with ``W[unit, feature] != 0`` -- ``(samples, pairs)``, at most
     ``(samples, features * hidden)`` for a dense W, a tenth of that for the sparse compiled
     circuits. Differences are taken per hidden unit before the output sum, so a feature with
-    zero weight has an effect of exactly 0.
+    zero weight has an effect of exactly 0. (The definition, one forward pass per patched
+    feature: :func:`neurotrace.formulas.patch_effects`.)
     """
     out = np.empty(X.shape)
     units, features = circuit.connections  # the pairs
     weights = circuit.W[units, features]
     W_pairs, b_pairs = np.ascontiguousarray(circuit.W[units].T), circuit.b[units]  # each pair's unit
     # owner[p, j] = v[unit of p] if pair p belongs to feature j: one matmul weights and sums
-    # each feature's pairs (a feature with no pair gets an exact 0), 4x faster than reduceat.
+    # each feature's pairs (a feature with no pair gets an exact 0).
     owner = np.zeros((len(units), circuit.n_features))
     owner[np.arange(len(units)), features] = circuit.v[units]
     for sl in _chunks(len(X), len(units) + circuit.n_features):
@@ -325,7 +323,7 @@ def patching(circuit, X, rng=None, *, corruption: str = "resample") -> np.ndarra
     random derangement per feature), ``"mean"`` uses the feature's sample mean, ``"zero"``
     uses 0.
     """
-    X = circuit._check_X(X)
+    X = circuit.check_inputs(X)
     rng = as_generator(rng, "patching", 0)
     return mean_abs(patch_effects(circuit, X, corrupted_values(X, corruption, rng)))
 
@@ -339,7 +337,7 @@ def denoising_patching(circuit, X, rng=None, *, corruption: str = "zero") -> np.
     ``"resample"`` the corrupted input is another sample, and denoising becomes noising with
     the two samples' roles swapped -- the same quantity in expectation.
     """
-    X = circuit._check_X(X)
+    X = circuit.check_inputs(X)
     rng = as_generator(rng, "denoising_patching", 0)
     corrupted = np.array(corrupted_values(X, corruption, rng))
     return mean_abs(patch_effects(circuit, corrupted, X))
@@ -354,7 +352,7 @@ def attribution_patching(circuit, X, rng=None, *, corruption: str = "resample") 
     rippling on that scale, it inherits the gradient's failure. ``corruption`` as in
     :func:`patching` (same random stream, so the two see the same patches).
     """
-    X = circuit._check_X(X)
+    X = circuit.check_inputs(X)
     rng = as_generator(rng, "patching", 0)
     delta = corrupted_values(X, corruption, rng) - X
     return mean_abs(circuit.gradient(X) * delta)
@@ -381,6 +379,24 @@ def _coalitions(k: int):
     return S, M
 
 
+def shapley_reference(X, reference: str = "zero", background: int = 32, rng=None) -> np.ndarray:
+    """The rows an absent feature takes its value from: ``(n_rows, n_features)``.
+
+    ``"zero"``: the all-zeros reference input (one row); ``"mean"``: the sample mean of ``X``
+    (one row); ``"data"``: ``background`` rows of ``X`` drawn without replacement (all of them
+    if ``X`` has fewer), whose values are averaged over.
+    """
+    check_choice(reference, SHAPLEY_REFERENCES, "reference")
+    if reference == "zero":
+        return np.zeros((1, X.shape[1]))
+    if reference == "mean":
+        return X.mean(axis=0, keepdims=True)
+    if not isinstance(background, (int, np.integer)) or isinstance(background, bool) or background < 1:
+        raise ValueError(f"background must be a positive integer (got {background!r:.40})")
+    rng = as_generator(rng, "shapley", 0)
+    return X[rng.choice(len(X), size=min(background, len(X)), replace=False)]
+
+
 def shapley_values(circuit, X, *, reference: str = "zero", background: int = 32, rng=None) -> np.ndarray:
     """Exact Shapley values ``(n_samples, n_features)``, signed.
 
@@ -392,19 +408,11 @@ def shapley_values(circuit, X, *, reference: str = "zero", background: int = 32,
     Exact, and cheap: the output is a sum over hidden units, Shapley values are linear in the
     game, and a feature a unit does not read is a null player in that unit's game. So each
     unit needs only the ``2^k`` coalitions of its own ``k`` inputs -- all evaluated in one
-    batched forward -- and the sum over units equals enumerating all ``2^n_features``.
+    batched forward -- and the sum over units equals enumerating all ``2^n_features`` (the
+    definition: :func:`neurotrace.formulas.shapley_values`).
     """
     X = check_data(circuit, X)
-    check_choice(reference, SHAPLEY_REFERENCES, "reference")
-    if reference == "zero":
-        R = np.zeros((1, circuit.n_features))
-    elif reference == "mean":
-        R = X.mean(axis=0, keepdims=True)
-    else:
-        if not isinstance(background, (int, np.integer)) or isinstance(background, bool) or background < 1:
-            raise ValueError(f"background must be a positive integer (got {background!r:.40})")
-        rng = as_generator(rng, "shapley", 0)
-        R = X[rng.choice(len(X), size=min(background, len(X)), replace=False)]
+    R = shapley_reference(X, reference, background, rng)
     phi = np.zeros(X.shape)
     live = np.flatnonzero(circuit.v != 0)  # a unit with output weight 0 plays no game
     supports: dict[tuple, list] = {}
@@ -440,14 +448,23 @@ def shapley(circuit, X, rng=None, *, reference: str = "zero", background: int = 
 
 FAMILIES = ("proxy", "causal", "baseline")
 
+LEVELS: dict[str, Callable] = {}
+"""Each level's checked entry point, ``(method, circuit, X, *, rng=None, **options) -> scores``.
+
+``"input"`` is this module's :func:`attribute`; the modules of the other levels import this one
+and add theirs (``"hidden"``: :func:`neurotrace.hidden.attribute_hidden`, ``"edge"``:
+``neurotrace.discovery.attribute_edges``), so a :class:`Method` finds its level's here and no
+module imports back.
+"""
+
 
 @dataclass(frozen=True)
 class Method:
     """A registered method: ``fn(circuit, X, rng, **options) -> (n_features,)``.
 
     ``level="hidden"`` marks a hidden-unit method (``neurotrace.hidden``), whose ``fn`` takes
-    ``(circuit, H, y, rng, **options)`` and scores units; calling either kind runs it through
-    its level's checked entry point (``attribute`` or ``attribute_hidden``).
+    ``(circuit, H, y, rng, **options)`` and scores units; calling a method of any level runs it
+    through that level's checked entry point in :data:`LEVELS`.
     """
 
     name: str
@@ -457,11 +474,8 @@ class Method:
     level: str = "input"
 
     def __call__(self, circuit, X, rng=None, **options):
-        if self.level == "hidden":
-            from .hidden import attribute_hidden  # hidden imports this module: resolve at call time
-
-            return attribute_hidden(self.name, circuit, X, rng=rng, **options)
-        return attribute(self.name, circuit, X, rng=rng, **options)
+        check_choice(self.level, LEVELS, "method level")
+        return LEVELS[self.level](self.name, circuit, X, rng=rng, **options)
 
     @property
     def options(self) -> tuple:
@@ -530,7 +544,7 @@ register_method("input_x_gradient", input_x_gradient, family="proxy",
                 summary="mean |x_j * dy/dx_j|: the gradient scaled by the input")
 register_method("smoothgrad", smoothgrad, family="proxy",
                 summary="mean |dy/dx_j| over Gaussian-noised copies of each sample")
-register_method("integrated_gradients", integrated_gradients_scores, family="causal",
+register_method("integrated_gradients", integrated_gradients, family="causal",
                 summary="mean |IG_j|: the gradient integrated from a baseline to the input")
 register_method("patching", patching, family="causal",
                 summary="mean |f(x) - f(x with x_j corrupted)|: noising activation patching")
@@ -627,7 +641,7 @@ def check_data(circuit, X, min_rows: int = 1) -> np.ndarray:
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"X must be an array of numbers of shape (n_samples, {d}) (got {type(X).__name__})"
                          ) from None
-    arr = circuit._check_X(arr)
+    arr = circuit.check_inputs(arr)
     if len(arr) < min_rows:
         raise ValueError(f"X must hold at least {min_rows} samples (got {len(arr)})")
     if not np.isfinite(arr).all():
@@ -699,3 +713,6 @@ def attribute(method: str, circuit, X, *, rng=None, **options) -> np.ndarray:
     rng = as_generator(rng, "attribute", method, 0)
     out = call_method(entry, "method", circuit, _read_only(X), rng, **options)
     return check_scores(out, method, circuit, X, circuit.n_features)
+
+
+LEVELS["input"] = attribute

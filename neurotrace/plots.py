@@ -39,7 +39,7 @@ from .book_figure import COLUMN_INCHES, STYLE, BookFigure, figure_png
 from .circuits import CIRCUITS, switch_share
 from .claims import FOOLED_BELOW, scientific
 from .labels import failure_kind, feature_names, listing_of, strength_phrase, strength_word
-from .methods import integrated_gradients
+from .methods import ig_attributions
 from .palette import (
     BASELINE_COLOR,
     CHANGE_COLOR,
@@ -571,7 +571,7 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
     X = np.asarray(X, dtype=float)
     base = np.zeros(circuit.n_features) if baseline is None else np.asarray(baseline, dtype=float)
     alphas, outputs, running = path_integrals(circuit, X[index], base)
-    ig = integrated_gradients(circuit, X, baseline=base, steps=steps)
+    ig = ig_attributions(circuit, X, baseline=base, steps=steps)
     total = ig.sum(axis=1)
     change = circuit.forward(X) - circuit.forward(base[None])[0]
     err = float(np.max(np.abs(total - change)))

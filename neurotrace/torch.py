@@ -176,7 +176,7 @@ def _captum_context(rng):
     float64 default: Captum builds its Riemann nodes with ``torch.linspace`` in the default
     dtype, and float32 nodes would be off by ~1e-8. (Its IG step *weights* are cast to
     float32 whatever the default, ``integrated_gradients.py``: ``torch.tensor(step_sizes).float()``,
-    so Gauss-Legendre IG agrees with :func:`neurotrace.integrated_gradients` to ~1e-7
+    so Gauss-Legendre IG agrees with :func:`neurotrace.ig_attributions` to ~1e-7
     relative, and the Riemann rules with 2**k steps, whose weights are exact, to ~1e-14.)
     Seeding: Captum's samplers draw from torch's global RNG (ShapleyValueSampling,
     FeaturePermutation, NoiseTunnel, Lime, KernelShap), numpy's (GradientShap's path points and
@@ -398,7 +398,7 @@ def gradient_shap_draws(draws=(1, 4, 16, 64, 256), *, circuit: str = "suppressor
             per_draw[k, s] = nt.auroc(fn(c, X, make_rng("method", "captum_gradient_shap", s)), c.causal)
         rows = make_rng("method", "captum_gradient_shap", s).choice(len(X), size=min(background, len(X)),
                                                                      replace=False)
-        eg = np.mean([nt.integrated_gradients(c, X, baseline=X[r], rule="exact") for r in np.sort(rows)], axis=0)
+        eg = np.mean([nt.ig_attributions(c, X, baseline=X[r], rule="exact") for r in np.sort(rows)], axis=0)
         exact[s] = nt.auroc(np.abs(eg).mean(axis=0), c.causal)
     sem = per_draw.std(axis=1, ddof=1) / np.sqrt(seeds) if seeds > 1 else np.zeros(len(draws))
     return {"circuit": circuit, "seeds": seeds, "samples": samples, "background": background,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import neurotrace as nt
-from neurotrace import analysis, claims, sanity, widgets
+from neurotrace import analysis, claims, formulas, sanity, widgets
 from neurotrace.claims.facts import quoted_names
 from neurotrace.methods import shapley_values
 
@@ -216,11 +216,11 @@ def test_methods_page_catches_doctored_aurocs(real_results):
 
 def test_shapley_by_enumeration_is_exact_on_a_linear_network(linear3, X3):
     # f linear: phi_j(x) = (v @ W)_j x_j against the all-zeros reference, exactly.
-    phi = analysis.shapley_brute_force(linear3, X3[:5])
+    phi = formulas.shapley_values(linear3, X3[:5])
     assert np.allclose(phi, X3[:5] * np.array([3.0, -2.0, 0.0]), atol=1e-12)
     c = nt.make_circuit("redundant")
     X = analysis.default_data(c)[:4]
-    assert np.allclose(analysis.shapley_brute_force(c, X), shapley_values(c, X), atol=1e-12)
+    assert np.allclose(formulas.shapley_values(c, X), shapley_values(c, X), atol=1e-12)
 
 
 def test_smoothgrad_copies_are_the_draws_smoothgrad_averages():

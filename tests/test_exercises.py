@@ -128,7 +128,7 @@ def test_ig_checker_accepts_reference_and_names_the_rule():
 @pytest.mark.parametrize("rule, name", [("gausslegendre", "Gauss-Legendre"), ("riemann_trapezoid", "trapezoid")])
 def test_ig_checker_accepts_other_fast_rules(rule, name):
     result = ex.check_integrated_gradients(
-        lambda c, X, b, s: nt.integrated_gradients(c, X, baseline=b, steps=s, rule=rule))
+        lambda c, X, b, s: nt.ig_attributions(c, X, baseline=b, steps=s, rule=rule))
     assert result.ok and name in result.message
 
 
@@ -146,8 +146,8 @@ def test_ig_completeness_numbers_are_the_real_gaps():
     c = nt.make_circuit("clean", seed=0)
     X = c.sample(16, nt.make_rng("exercises", "clean", 0))
     base = np.zeros(12)
-    left = nt.integrated_gradients(c, X, baseline=base, steps=32, rule="riemann_left")
-    middle = nt.integrated_gradients(c, X, baseline=base, steps=32, rule="riemann_middle")
+    left = nt.ig_attributions(c, X, baseline=base, steps=32, rule="riemann_left")
+    middle = nt.ig_attributions(c, X, baseline=base, steps=32, rule="riemann_middle")
     gap, allowed = completeness_gap(c, X, base, left), 3 * completeness_gap(c, X, base, middle) + 1e-9
     assert gap > 10 * allowed  # O(1/steps) against O(1/steps^2): far apart at 32 steps
     message = ex.check_integrated_gradients(IG_MISTAKES["left Riemann"][0]).message

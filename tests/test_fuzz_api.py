@@ -189,7 +189,7 @@ def test_attribute_hidden_returns_finite_scores_or_says_why(call):
 def test_integrated_gradients_is_finite_or_says_why(X, baseline, steps, rule):
     circuit = BUILT["suppressor"]
     before = _copy(X)
-    out = _call(nt.integrated_gradients, circuit, X, baseline=baseline, steps=steps, rule=rule)
+    out = _call(nt.ig_attributions, circuit, X, baseline=baseline, steps=steps, rule=rule)
     _unchanged(before, X)
     if out is not None:
         assert out.shape == np.shape(X) and np.isfinite(out).all()

@@ -1,5 +1,6 @@
 """Attribution methods against closed forms on hand-built circuits, IG quadrature, patching,
-the registry, and every ValueError path of ``attribute``/``register_method``."""
+the registry, and every ValueError path of ``attribute``/``register_method``. (Each fast path
+against its formula, on every regime: ``tests/test_formulas.py``.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import neurotrace as nt
+from neurotrace import formulas as F
 from neurotrace import methods as M
 
 # linear3 (conftest): y = 3 x0 - 2 x1 - 0.5, so the gradient is the constant G.
@@ -42,14 +44,14 @@ def test_input_x_gradient_is_mean_abs_x_times_grad(linear3, X3):
 @pytest.mark.parametrize("steps", [2, 7, 64])
 def test_ig_zero_baseline_is_input_times_weight(linear3, X3, rule, steps):
     # With a constant gradient the path integral is exact for any rule whose weights sum to 1.
-    ig = nt.integrated_gradients(linear3, X3, steps=steps, rule=rule)
+    ig = nt.ig_attributions(linear3, X3, steps=steps, rule=rule)
     np.testing.assert_allclose(ig, X3 * G, rtol=1e-12, atol=1e-14)
     assert np.all(ig[:, 2] == 0.0)
 
 
 def test_ig_array_baseline_is_displacement_times_weight(linear3, X3):
     base = np.array([1.0, -2.0, 0.5])
-    np.testing.assert_allclose(nt.integrated_gradients(linear3, X3, baseline=base), (X3 - base) * G,
+    np.testing.assert_allclose(nt.ig_attributions(linear3, X3, baseline=base), (X3 - base) * G,
                                rtol=1e-12, atol=1e-13)
     scores = nt.attribute("integrated_gradients", linear3, X3, baseline=base)
     np.testing.assert_allclose(scores, np.abs((X3 - base) * G).mean(axis=0), rtol=1e-12)
@@ -110,12 +112,8 @@ def test_constant_column_and_constant_output_score_zero_not_nan(tiny, X3):
 @pytest.mark.parametrize("corruption", M.CORRUPTIONS)
 def test_patching_matches_brute_force_forwards(tiny, X3, activation, corruption):
     c = tiny([[1.5, -0.7, 0.0], [0.3, 0.9, 0.0]], b=[0.2, -0.1], v=[1.0, -0.6], activation=activation)
-    patched = M.corrupted_values(X3, corruption, nt.make_rng("tests", "brute"))
-    expected = np.empty(3)
-    for j in range(3):  # one explicit forward per patched feature: the definition, read literally
-        Xj = X3.copy()
-        Xj[:, j] = patched[:, j]
-        expected[j] = np.abs(c.forward(X3) - c.forward(Xj)).mean()
+    # The definition, one explicit forward per patched feature, on every activation.
+    expected = F.patching(c, X3, nt.make_rng("tests", "brute"), corruption=corruption)
     got = nt.attribute("patching", c, X3, rng=nt.make_rng("tests", "brute"), corruption=corruption)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
     assert got[2] == 0.0  # zero weight: exactly zero effect, not a rounding residue
@@ -139,7 +137,7 @@ def test_ig_of_a_one_feature_circuit_is_the_output_change(tiny, activation):
     # With a single input, completeness pins IG down completely: IG = f(x) - f(0).
     c = tiny([[1.3], [-0.8]], b=[0.4, 0.1], v=[2.0, 1.0], activation=activation)
     X = np.linspace(-3, 3, 13)[:, None]
-    ig = nt.integrated_gradients(c, X)
+    ig = nt.ig_attributions(c, X)
     np.testing.assert_allclose(ig[:, 0], c.forward(X) - c.forward(np.zeros((1, 1))), atol=1e-12)
 
 
@@ -147,7 +145,7 @@ def test_ig_of_a_one_feature_circuit_is_the_output_change(tiny, activation):
 
 
 def completeness_error(circuit, X, baseline=None, **kw):
-    ig = nt.integrated_gradients(circuit, X, baseline=baseline, **kw)
+    ig = nt.ig_attributions(circuit, X, baseline=baseline, **kw)
     base = np.zeros(circuit.n_features) if baseline is None else baseline
     if isinstance(base, str):
         base = X.mean(axis=0)
@@ -225,41 +223,41 @@ def test_riemann_node_positions():
 @pytest.mark.parametrize("bad", [1, 0, -4, 2.5, True, "64", None])
 def test_bad_steps_raise(linear3, X3, bad):
     with pytest.raises(ValueError, match=r"steps must be an integer >= 2"):
-        nt.integrated_gradients(linear3, X3, steps=bad)
+        nt.ig_attributions(linear3, X3, steps=bad)
 
 
 def test_unknown_rule_raises_with_suggestion(linear3, X3):
     with pytest.raises(ValueError, match="unknown quadrature rule 'gauss_legendre'; did you mean 'gausslegendre'"):
-        nt.integrated_gradients(linear3, X3, rule="gauss_legendre")
+        nt.ig_attributions(linear3, X3, rule="gauss_legendre")
 
 
 def test_baselines_zero_none_and_zeros_array_agree(curved, X3):
-    ref = nt.integrated_gradients(curved, X3)
-    np.testing.assert_array_equal(nt.integrated_gradients(curved, X3, baseline="zero"), ref)
-    np.testing.assert_array_equal(nt.integrated_gradients(curved, X3, baseline=np.zeros(3)), ref)
+    ref = nt.ig_attributions(curved, X3)
+    np.testing.assert_array_equal(nt.ig_attributions(curved, X3, baseline="zero"), ref)
+    np.testing.assert_array_equal(nt.ig_attributions(curved, X3, baseline=np.zeros(3)), ref)
 
 
 def test_mean_baseline_is_the_sample_mean(curved, X3):
-    by_name = nt.integrated_gradients(curved, X3, baseline="mean")
-    np.testing.assert_allclose(by_name, nt.integrated_gradients(curved, X3, baseline=X3.mean(axis=0)), rtol=1e-14)
+    by_name = nt.ig_attributions(curved, X3, baseline="mean")
+    np.testing.assert_allclose(by_name, nt.ig_attributions(curved, X3, baseline=X3.mean(axis=0)), rtol=1e-14)
     assert completeness_error(curved, X3, baseline="mean") < 1e-9
 
 
 def test_per_sample_baseline_array(curved, X3):
     base = X3[::-1].copy()  # each sample's baseline is another sample
-    ig = nt.integrated_gradients(curved, X3, baseline=base)
+    ig = nt.ig_attributions(curved, X3, baseline=base)
     np.testing.assert_allclose(ig.sum(axis=1), curved.forward(X3) - curved.forward(base), atol=1e-9)
 
 
 @pytest.mark.parametrize("bad", ["median", np.zeros(2), np.zeros((5, 3))])
 def test_bad_baseline_raises(curved, X3, bad):
     with pytest.raises(ValueError, match="baseline"):
-        nt.integrated_gradients(curved, X3, baseline=bad)
+        nt.ig_attributions(curved, X3, baseline=bad)
 
 
 def test_ig_options_reach_the_method_through_attribute(curved, X3):
     got = nt.attribute("integrated_gradients", curved, X3, baseline="mean", steps=16, rule="riemann_middle")
-    ig = nt.integrated_gradients(curved, X3, baseline="mean", steps=16, rule="riemann_middle")
+    ig = nt.ig_attributions(curved, X3, baseline="mean", steps=16, rule="riemann_middle")
     np.testing.assert_allclose(got, np.abs(ig).mean(axis=0), rtol=1e-14)
 
 
@@ -272,11 +270,11 @@ def test_exact_ig_is_complete_where_default_quadrature_is_not(strength):
     c = nt.make_circuit("suppressor", strength=strength)
     X = c.sample(512, nt.make_rng("data", 0))
     assert completeness_error(c, X) > 1.0  # the default 64 Gauss-Legendre steps
-    exact = nt.integrated_gradients(c, X, rule="exact")
+    exact = nt.ig_attributions(c, X, rule="exact")
     gap = exact.sum(axis=1) - (c.forward(X) - c.forward(np.zeros((1, c.n_features))))
     assert np.abs(gap).max() < 1e-12
     assert nt.auroc(nt.attribute("integrated_gradients", c, X, rule="exact"), c.causal) == 1.0
-    many = nt.integrated_gradients(c, X, steps=2048)
+    many = nt.ig_attributions(c, X, steps=2048)
     np.testing.assert_allclose(many, exact, atol=1e-6)  # quadrature converges to the closed form
 
 
@@ -284,8 +282,8 @@ def test_exact_ig_is_complete_where_default_quadrature_is_not(strength):
 def test_exact_ig_equals_fine_quadrature(tiny, activation):
     c = tiny([[1.0, -2.0, 0.0], [0.5, 0.5, 1.0]], b=[0.3, -0.2], v=[1.5, -1.0], activation=activation)
     X = c.sample(64, nt.make_rng("tests", "exact-ig"))
-    np.testing.assert_allclose(nt.integrated_gradients(c, X, rule="exact", baseline="mean"),
-                               nt.integrated_gradients(c, X, steps=4096, rule="riemann_middle", baseline="mean"),
+    np.testing.assert_allclose(nt.ig_attributions(c, X, rule="exact", baseline="mean"),
+                               nt.ig_attributions(c, X, steps=4096, rule="riemann_middle", baseline="mean"),
                                atol=1e-3 if activation == "relu" else 1e-6)  # a kink: first-order convergence
 
 
@@ -332,7 +330,7 @@ def test_unknown_corruption_raises(linear3, X3):
 def test_chunking_does_not_change_results(monkeypatch):
     c = nt.make_circuit("suppressor", seed=3)
     X = c.sample(300, nt.make_rng("data", 3))
-    names = [n for n in ("gradient", "input_x_gradient", "integrated_gradients", "patching") if n in nt.METHODS]
+    names = ["gradient", "input_x_gradient", "smoothgrad", "integrated_gradients", "patching", "shapley"]
     whole = {n: nt.attribute(n, c, X, rng=nt.make_rng("tests", n)) for n in names}
     monkeypatch.setattr(M, "CHUNK_ELEMENTS", 97)  # forces many tiny chunks, some of one sample
     for n in names:
@@ -482,26 +480,19 @@ def test_cached_quadrature_nodes_are_read_only():
     np.testing.assert_array_equal(again[1], weights)
 
 
-# --- methods added for issue 6 (skipped until registered) ------------------------------------
+# --- SmoothGrad, denoising and attribution patching, Shapley values --------------------------
 
 
-def needs(name):
-    return pytest.mark.skipif(name not in nt.METHODS, reason=f"{name} is not registered")
-
-
-@needs("smoothgrad")
 def test_smoothgrad_on_a_linear_circuit_is_the_gradient(linear3, X3):
     # The gradient is the same everywhere, so noise cannot change it.
     np.testing.assert_allclose(nt.attribute("smoothgrad", linear3, X3), np.abs(G), rtol=1e-13)
 
 
-@needs("smoothgrad")
 def test_smoothgrad_without_noise_is_the_gradient(curved, X3):
     np.testing.assert_allclose(nt.attribute("smoothgrad", curved, X3, noise=0.0),
                                nt.attribute("gradient", curved, X3), rtol=1e-13)
 
 
-@needs("smoothgrad")
 def test_smoothgrad_averages_gradients_at_noisy_copies(curved, X3):
     # With noise the score is a mean of |grad| at points near X: it moves away from the plain
     # gradient, yet never exceeds the largest possible slope sum_u |v_u W_uj| (|tanh'| <= 1).
@@ -510,7 +501,6 @@ def test_smoothgrad_averages_gradients_at_noisy_copies(curved, X3):
     assert np.all(sg <= np.abs(curved.v) @ np.abs(curved.W) + 1e-12)  # |phi'| <= 1 for tanh
 
 
-@needs("smoothgrad")
 @pytest.mark.parametrize(("option", "bad"), [("noise", -0.1), ("noise", float("nan")), ("copies", 0),
                                              ("copies", 2.5), ("copies", True)])
 def test_smoothgrad_bad_options(linear3, X3, option, bad):
@@ -518,7 +508,6 @@ def test_smoothgrad_bad_options(linear3, X3, option, bad):
         nt.attribute("smoothgrad", linear3, X3, **{option: bad})
 
 
-@needs("attribution_patching")
 @pytest.mark.parametrize("corruption", M.CORRUPTIONS)
 def test_attribution_patching_is_exact_on_a_linear_circuit(linear3, X3, corruption):
     # First-order Taylor is exact when f is linear: the same patches give the same effects.
@@ -528,62 +517,32 @@ def test_attribution_patching_is_exact_on_a_linear_circuit(linear3, X3, corrupti
         nt.attribute("patching", linear3, X3, rng=rng(), corruption=corruption), rtol=1e-12)
 
 
-@needs("attribution_patching")
-def test_attribution_patching_is_gradient_times_patch_distance(curved, X3):
+def test_attribution_patching_is_the_slope_of_each_patch_at_its_start(curved, X3):
+    # Each estimate is the derivative of f along its patch, at t = 0: f(x + t (x~_j - x_j) e_j),
+    # taken here by central finite differences of the forward pass, with no gradient code at all.
     Xp = M.corrupted_values(X3, "resample", nt.make_rng("tests", "ap2"))
-    expected = np.abs(curved.gradient(X3) * (Xp - X3)).mean(axis=0)
+    h, slopes = 1e-6, np.empty(X3.shape)
+    for j in range(X3.shape[1]):
+        step = np.zeros(X3.shape)
+        step[:, j] = h * (Xp[:, j] - X3[:, j])
+        slopes[:, j] = (curved.forward(X3 + step) - curved.forward(X3 - step)) / (2 * h)
     got = nt.attribute("attribution_patching", curved, X3, rng=nt.make_rng("tests", "ap2"))
-    np.testing.assert_allclose(got, expected, rtol=1e-13)
+    np.testing.assert_allclose(got, np.abs(slopes).mean(axis=0), rtol=1e-7)  # O(h^2) plus rounding / h
+    # ... and it is not the patch itself: the circuit bends over a patch.
+    assert not np.allclose(got, nt.attribute("patching", curved, X3, rng=nt.make_rng("tests", "ap2")), rtol=1e-3)
 
 
-@needs("denoising_patching")
 @pytest.mark.parametrize("activation", sorted(nt.ACTIVATIONS))
 def test_denoising_patching_restores_one_feature_into_the_reference(tiny, X3, activation):
     c = tiny([[1.5, -0.7, 0.0], [0.3, 0.9, 0.0]], b=[0.2, -0.1], v=[1.0, -0.6], activation=activation)
-    reference = np.zeros_like(X3)
-    expected = np.empty(3)
-    for j in range(3):  # literally: start from the all-zeros input, put back x_j only
-        restored = reference.copy()
-        restored[:, j] = X3[:, j]
-        expected[j] = np.abs(c.forward(restored) - c.forward(reference)).mean()
+    expected = F.denoising_patching(c, X3, corruption="zero")  # from the all-zeros input, put back x_j only
     got = nt.attribute("denoising_patching", c, X3, corruption="zero")
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
     assert got[2] == 0.0
 
 
-def brute_shapley(circuit, X, reference):
-    """Shapley values by enumerating all 2^d coalitions of the full network (the definition).
-
-    ``reference``: ``(d,)``, or ``(k, d)`` background rows the absent features are averaged over.
-    """
-    from itertools import combinations
-    from math import factorial
-
-    n, d = X.shape
-    phi = np.zeros((n, d))
-
-    background = np.atleast_2d(reference)
-
-    def value(S):
-        total = np.zeros(n)
-        for row in background:
-            Z = np.tile(row, (n, 1))
-            Z[:, list(S)] = X[:, list(S)]
-            total += circuit.forward(Z)
-        return total / len(background)
-
-    for j in range(d):
-        others = [k for k in range(d) if k != j]
-        for size in range(d):
-            w = factorial(size) * factorial(d - 1 - size) / factorial(d)
-            for S in combinations(others, size):
-                phi[:, j] += w * (value((*S, j)) - value(S))
-    return phi
-
-
-@pytest.mark.skipif(not hasattr(M, "shapley_values"), reason="shapley is not implemented")
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
-def test_shapley_matches_brute_force_enumeration(tiny, activation):
+def test_shapley_matches_every_coalition_and_its_axioms(tiny, activation):
     # Units reading overlapping feature sets, one idle unit (v = 0), one zero-weight feature.
     W = [[1.2, -0.8, 0.5, 0.0, 0.0], [0.0, 0.7, -1.1, 0.9, 0.0], [0.4, 0.0, 0.0, -1.3, 0.0],
          [2.0, 0.0, 0.0, 0.0, 0.0]]
@@ -591,17 +550,44 @@ def test_shapley_matches_brute_force_enumeration(tiny, activation):
     X = nt.make_rng("tests", "shapley").standard_normal((40, 5))
     for reference, ref_row in (("zero", np.zeros(5)), ("mean", X.mean(axis=0))):
         phi = M.shapley_values(c, X, reference=reference)
-        np.testing.assert_allclose(phi, brute_shapley(c, X, ref_row), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(phi, F.shapley_values(c, X, reference=reference), rtol=1e-10, atol=1e-12)
         # Efficiency: the values add up to f(x) - f(reference).
         np.testing.assert_allclose(phi.sum(axis=1), c.forward(X) - c.forward(ref_row[None]), atol=1e-12)
         assert np.all(phi[:, 4] == 0.0)  # a null player scores exactly 0
     # Interventional Shapley over the data: with background >= n every row is a reference.
     small = X[:10]
     phi = M.shapley_values(c, small, reference="data", background=10, rng=nt.make_rng("tests", "bg"))
-    np.testing.assert_allclose(phi, brute_shapley(c, small, small), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(phi, F.shapley_values(c, small, reference="data", background=10, rng=nt.make_rng("t")),
+                               rtol=1e-10, atol=1e-12)  # every row is a reference row, whatever the draw
 
 
-@needs("shapley")
 def test_shapley_of_a_linear_circuit_is_weight_times_input(linear3, X3):
     np.testing.assert_allclose(M.shapley_values(linear3, X3), X3 * G, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(nt.attribute("shapley", linear3, X3), np.abs(X3 * G).mean(axis=0), rtol=1e-12)
+
+
+# --- levels: a Method runs through its own level's checked entry point -----------------------
+
+
+def test_a_method_of_each_level_runs_through_its_level():
+    from neurotrace import discovery
+    from neurotrace.deep import make_deep_circuit
+
+    assert set(M.LEVELS) == {"input", "hidden", "edge"}
+    c = nt.make_circuit("suppressor")
+    X = c.sample(64, nt.make_rng("tests", "levels"))
+    rng = lambda: nt.make_rng("tests", "levels", "rng")  # noqa: E731
+    np.testing.assert_array_equal(nt.METHODS["random"](c, X, rng=rng()), nt.attribute("random", c, X, rng=rng()))
+    hidden = nt.HIDDEN_METHODS["random"](c, X, rng=rng())  # the same name scores units, not features
+    assert hidden.shape == (c.n_hidden,)
+    np.testing.assert_array_equal(hidden, nt.attribute_hidden("random", c, X, rng=rng()))
+    deep = make_deep_circuit("clean_paths")
+    Xd = deep.sample(32, nt.make_rng("tests", "levels", "deep"))
+    np.testing.assert_array_equal(discovery.EDGE_METHODS["random"](deep, Xd, rng=rng()),
+                                  discovery.attribute_edges("random", deep, Xd, rng=rng()))
+
+
+def test_a_method_of_an_unknown_level_says_so(linear3, X3):
+    orphan = M.Method("gradient", M.gradient, "proxy", "", level="neuron")
+    with pytest.raises(ValueError, match="unknown method level 'neuron'"):
+        orphan(linear3, X3)

@@ -99,7 +99,7 @@ def test_path_integrals_end_at_ig_and_add_up_to_the_output_change():
     x = np.ones(circuit.n_features)
     alphas, outputs, running = analysis.path_integrals(circuit, x, steps=4096)
     assert alphas[0] == 0 and alphas[-1] == 1
-    ig = nt.integrated_gradients(circuit, x[None], steps=512)[0]
+    ig = nt.ig_attributions(circuit, x[None], steps=512)[0]
     assert np.allclose(running[-1], ig, atol=1e-4)
     assert np.allclose(running.sum(axis=1), outputs - outputs[0], atol=1e-4)
 

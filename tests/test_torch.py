@@ -110,7 +110,7 @@ def test_integrated_gradients_riemann(attr, bridge, case, rule, baseline):
     circuit, X = case
     steps = 32
     base = _baseline(circuit, X, baseline)
-    ours = nt.integrated_gradients(circuit, X, baseline=base, steps=steps, rule=rule)
+    ours = nt.ig_attributions(circuit, X, baseline=base, steps=steps, rule=rule)
     with float64_default(bridge.torch):
         theirs = attr.IntegratedGradients(bridge.to_module(circuit)).attribute(
             tensor(bridge, X), baselines=tensor(bridge, np.broadcast_to(base, X.shape)), n_steps=steps, method=rule)
@@ -121,7 +121,7 @@ def test_integrated_gradients_trapezoid(attr, bridge, case):
     """Captum's trapezoid weights are 1/steps (sum (steps-1)/steps); neurotrace's the textbook 1/(steps-1)."""
     circuit, X = case
     steps = 32
-    ours = nt.integrated_gradients(circuit, X, steps=steps, rule="riemann_trapezoid")
+    ours = nt.ig_attributions(circuit, X, steps=steps, rule="riemann_trapezoid")
     with float64_default(bridge.torch):
         theirs = attr.IntegratedGradients(bridge.to_module(circuit)).attribute(
             tensor(bridge, X), baselines=0.0, n_steps=steps, method="riemann_trapezoid")
@@ -137,7 +137,7 @@ def test_integrated_gradients_gauss_legendre(attr, bridge, case, steps, baseline
     """
     circuit, X = case
     base = _baseline(circuit, X, baseline)
-    ours = nt.integrated_gradients(circuit, X, baseline=base, steps=steps, rule="gausslegendre")
+    ours = nt.ig_attributions(circuit, X, baseline=base, steps=steps, rule="gausslegendre")
     theirs = attr.IntegratedGradients(bridge.to_module(circuit)).attribute(
         tensor(bridge, X), baselines=tensor(bridge, base[None, :]), n_steps=steps, method="gausslegendre").numpy()
     alphas, weights = ig_nodes(steps, "gausslegendre")

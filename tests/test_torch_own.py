@@ -144,7 +144,7 @@ def test_deeplift_is_exact_integrated_gradients(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = attr.DeepLift(bridge.to_module(circuit)).attribute(tensor(X)).detach().numpy()
-    np.testing.assert_allclose(theirs, nt.integrated_gradients(circuit, X, rule="exact"), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(theirs, nt.ig_attributions(circuit, X, rule="exact"), rtol=0, atol=1e-10)
 
 
 def test_feature_permutation_approximates_resample_patching():
@@ -215,7 +215,7 @@ def test_a_background_data_set_is_drawn_from_the_data_with_rng(case):
     circuit, X = case
     fn = bridge.captum_method(attr.DeepLiftShap, baselines="data", background=8)
     rows = np.sort(np.random.default_rng(7).choice(len(X), size=8, replace=False))
-    expected = np.mean([nt.integrated_gradients(circuit, X, baseline=X[r], rule="exact") for r in rows], axis=0)
+    expected = np.mean([nt.ig_attributions(circuit, X, baseline=X[r], rule="exact") for r in rows], axis=0)
     np.testing.assert_allclose(fn(circuit, X, 7), np.abs(expected).mean(axis=0), rtol=0, atol=1e-10)
     own = bridge.captum_method(attr.DeepLiftShap, baselines=X[rows])  # your own background, as an array
     np.testing.assert_allclose(own(circuit, X, 0), np.abs(expected).mean(axis=0), rtol=0, atol=1e-10)

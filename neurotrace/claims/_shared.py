@@ -15,7 +15,7 @@ from .._checks import check_choice
 from .._rng import make_rng
 from ..analysis import default_data
 from ..circuits import make_circuit
-from ..methods import METHODS, attribute, integrated_gradients
+from ..methods import METHODS, attribute, ig_attributions
 
 # --- reading Results ----------------------------------------------------------------------------------
 
@@ -67,8 +67,8 @@ def seed_scores(method, circuit, X=None) -> np.ndarray:
 
 
 def ig_default_steps() -> int:
-    """The node count :func:`integrated_gradients` uses by default."""
-    return int(inspect.signature(integrated_gradients).parameters["steps"].default)
+    """The node count integrated gradients uses by default (:func:`~neurotrace.methods.ig_attributions`)."""
+    return int(inspect.signature(ig_attributions).parameters["steps"].default)
 
 
 # --- what a circuit is built of -------------------------------------------------------------------------

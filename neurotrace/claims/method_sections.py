@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import analysis
+from .. import analysis, formulas
 from .._checks import check_choice
 from ..analysis import default_data
 from ..circuits import SWITCH_CONTROL_GAIN, make_circuit
 from ..hidden import HIDDEN_METHODS
-from ..methods import METHODS, attribute, integrated_gradients, shapley_values
+from ..methods import METHODS, attribute, ig_attributions, shapley_values
 from ..scoring import auroc
 from ._shared import cell_mean, ig_default_steps, md
 from .expectations import BRUTE_SAMPLES, CONTROL, HOLDS_AT, IG_INPUTS, IG_NODES, IG_STEEP, RESAMPLE_SAMPLES, verdict
@@ -103,7 +103,7 @@ def methods_page(table) -> Facts:
         f"at strength {IG_STEEP:g} the default nodes leave a larger gap than at strength 1":
             values["gap_default_steep"] > gaps[0],
         f"the exact rule is what quadrature converges to (2048 nodes, strength {IG_STEEP:g}, within 1e-6)":
-            bool(np.allclose(integrated_gradients(steep, X, rule="exact"), integrated_gradients(steep, X, steps=2048),
+            bool(np.allclose(ig_attributions(steep, X, rule="exact"), ig_attributions(steep, X, steps=2048),
                              atol=1e-6)),
         "the suppressor's gates are steeper than every causal unit": values["gate_gain"] > values["causal_gain_max"],
     }
@@ -172,7 +172,7 @@ def methods_page(table) -> Facts:
         efficiency.append(float(np.max(np.abs(total - (c.forward(Xs) - c.forward(np.zeros((1, c.n_features))))))))
     inter = make_circuit("interaction")
     Xb = default_data(inter)[:BRUTE_SAMPLES]
-    brute_gap = float(np.max(np.abs(analysis.shapley_brute_force(inter, Xb) - shapley_values(inter, Xb))))
+    brute_gap = float(np.max(np.abs(formulas.shapley_values(inter, Xb) - shapley_values(inter, Xb))))
 
     def coalitions(c):
         """Coalitions per sample: 2^k for each distinct input set of a live unit."""

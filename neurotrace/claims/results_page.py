@@ -12,7 +12,7 @@ import numpy as np
 from .._rng import make_rng
 from ..analysis import default_data
 from ..circuits import CIRCUITS, SWITCH_CONTROL_GAIN, SWITCH_GAIN, make_circuit
-from ..methods import METHODS, integrated_gradients
+from ..methods import METHODS, ig_attributions
 from ..sanity import randomize
 from ..scoring import auroc
 from ._shared import cell_mean, families, ig_default_steps, seed_scores, to_the_top
@@ -221,8 +221,8 @@ def ig_quadrature(strengths=IG_FAR, *, seeds: int = SWEEP_SEEDS, samples: int = 
         for seed in range(seeds):
             c = make_circuit("suppressor", strength=strength, seed=seed)
             X = default_data(c, samples)
-            quadrature.append(auroc(np.abs(integrated_gradients(c, X)).mean(axis=0), c.causal))
-            exact.append(auroc(np.abs(integrated_gradients(c, X, rule="exact")).mean(axis=0), c.causal))
+            quadrature.append(auroc(np.abs(ig_attributions(c, X)).mean(axis=0), c.causal))
+            exact.append(auroc(np.abs(ig_attributions(c, X, rule="exact")).mean(axis=0), c.causal))
         values[f"ig_far_{k}"], values[f"ig64_far_{k}"] = float(strength), float(np.mean(quadrature))
         values[f"igexact_far_{k}"] = float(np.mean(exact))
         claims[f"{values['ig_default_nodes']}-node IG is fooled on the suppressor at strength {strength:g}"] = \

@@ -7,7 +7,7 @@ import numpy as np
 from .._checks import check_choice
 from ..analysis import default_data
 from ..circuits import CIRCUITS, make_circuit
-from ..methods import integrated_gradients
+from ..methods import ig_attributions
 from ..scoring import auroc
 from ._shared import index, md, seed_scores
 from .expectations import HOLDS_AT, SAMPLES
@@ -15,7 +15,7 @@ from .expectations import HOLDS_AT, SAMPLES
 
 def _ig_quadrature(circuit, X, scores):
     """IG's failure is quadrature error if the closed-form rule recovers what 64 nodes miss."""
-    exact = integrated_gradients(circuit, X, rule="exact")
+    exact = ig_attributions(circuit, X, rule="exact")
     exact_auroc = auroc(np.abs(exact).mean(axis=0), circuit.causal)
     if exact_auroc >= HOLDS_AT:
         return (f"quadrature error, not the decoy: the gates are too narrow for 64 Gauss-Legendre nodes; "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._rng import make_rng
-from ..methods import integrated_gradients
+from ..methods import ig_attributions
 from ._cases import cases
 from ._feedback import Mistake, call, checker, close, expect_finite, expect_shape, fmt, worst_feature
 
@@ -68,19 +68,19 @@ def _explain(fn, where, c, X, base, steps, out, expected) -> str:
                 "(x - baseline).")
     if base.any() and close(out, average_gradient * X):
         return f"{where}: you multiplied by x instead of (x - baseline); they differ when the baseline is not 0."
-    if base.any() and close(out, integrated_gradients(c, X, baseline=None, steps=steps, rule="riemann_middle")):
+    if base.any() and close(out, ig_attributions(c, X, baseline=None, steps=steps, rule="riemann_middle")):
         return f"{where}: your function ignores the `baseline` argument. The path must start at the given baseline."
     if close(out, expected * steps):
         return (f"{where}: your attributions are {steps}x too large. You summed the gradients over the steps; "
                 "average them (divide by steps).")
     for rule, name in (("riemann_left", "left"), ("riemann_right", "right")):
-        if close(out, integrated_gradients(c, X, baseline=base, steps=steps, rule=rule)):
+        if close(out, ig_attributions(c, X, baseline=base, steps=steps, rule=rule)):
             nodes = "k/steps" if name == "left" else "(k + 1)/steps"
             return (completeness + f"You used a {name} Riemann sum (alpha = {nodes}), whose error shrinks only "
                     "like 1/steps: use the midpoints alpha = (k + 0.5)/steps.")
     if steps >= 3:
         # np.linspace(0, 1, steps) with equal weights 1/steps: a left sum over steps-1 slices plus the end point.
-        ends = (steps - 1) / steps * integrated_gradients(c, X, baseline=base, steps=steps - 1, rule="riemann_left")
+        ends = (steps - 1) / steps * ig_attributions(c, X, baseline=base, steps=steps - 1, rule="riemann_left")
         if close(out, ends + diff * c.gradient(X) / steps):
             return (completeness + "You averaged the gradients at np.linspace(0, 1, steps), which counts both ends "
                     "of the path fully: use the midpoints alpha = (k + 0.5)/steps instead.")
@@ -91,7 +91,7 @@ def _explain(fn, where, c, X, base, steps, out, expected) -> str:
         if other == steps:
             continue
         for rule in (*ACCEPTED_RULES, "riemann_left", "riemann_right"):
-            if close(out, integrated_gradients(c, X, baseline=base, steps=other, rule=rule)):
+            if close(out, ig_attributions(c, X, baseline=base, steps=other, rule=rule)):
                 ignored = (f"your function ignores `steps`: it returned IG with {other} steps, but the checker "
                            f"asked for {steps}.")
                 return completeness + ignored[:1].upper() + ignored[1:] if gap > allowed else f"{where}: {ignored}"
@@ -123,9 +123,9 @@ def check_integrated_gradients(fn) -> str:
         })
         expect_finite(out, where)
         matched = [rule for rule in ACCEPTED_RULES
-                   if close(out, integrated_gradients(c, X, baseline=base, steps=steps, rule=rule))]
+                   if close(out, ig_attributions(c, X, baseline=base, steps=steps, rule=rule))]
         if not matched:
-            expected = integrated_gradients(c, X, baseline=base, steps=steps, rule="riemann_middle")
+            expected = ig_attributions(c, X, baseline=base, steps=steps, rule="riemann_middle")
             raise Mistake(_explain(fn, where, c, X, base, steps, out, expected))
         rules_seen.add(matched[0])
     rules = " and ".join(sorted(ACCEPTED_RULES[r] for r in rules_seen))

@@ -16,7 +16,7 @@ import numpy as np
 from ..circuits import make_circuit
 from ..claims import FOOLED_BELOW, HOLDS_AT, IG_FAR, Facts, explain, fooled_where, ig_quadrature, listed_where, verdict
 from ..evaluate import evaluate
-from ..methods import attribute, integrated_gradients
+from ..methods import attribute, ig_attributions
 from . import solutions
 from .decoy import DECOY_EFFECT_RATIO
 from .registry import registered_circuit, registered_method
@@ -122,7 +122,7 @@ def integrated_gradients_scores(results, my_integrated_gradients, *, mine: str =
         "ex2_my_ig_suppressor": mine_here, "ex2_gradient_suppressor": gradient,
         "ex2_coarse_steps": coarse_steps, "ex2_my_ig_coarse": few,
         "ex2_gain": float(np.abs(suppressor.W[:, suppressor.decoy]).max()),  # the gates' input gain
-        "ex2_default_steps": inspect.signature(integrated_gradients).parameters["steps"].default,
+        "ex2_default_steps": inspect.signature(ig_attributions).parameters["steps"].default,
         "ex2_far_strength": far["ig_far_1"], "ex2_library_ig_far": far["ig64_far_1"],
         "ex2_exact_ig_far": far["igexact_far_1"],
     }, {
