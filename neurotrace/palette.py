@@ -45,11 +45,12 @@ def role_legend_handles(roles=("causal", "decoy", "other")) -> list:
     return [Patch(facecolor=ROLE_COLORS[r], label=ROLE_LABELS[r]) for r in roles]
 
 
-def method_style(method: str) -> dict:
-    """``color`` and ``linestyle`` of a method: fixed by its position in ``METHODS``."""
-    if method in METHODS and METHODS[method].family == "baseline":
+def method_style(method: str, registry=METHODS) -> dict:
+    """``color`` and ``linestyle`` of a method: fixed by its position in ``registry`` (``METHODS``;
+    the edge level passes ``EDGE_METHODS``), a baseline grey and dotted."""
+    if method in registry and registry[method].family == "baseline":
         return {"color": BASELINE_COLOR, "linestyle": ":"}
-    others = [m for m in METHODS if METHODS[m].family != "baseline"]
+    others = [m for m in registry if registry[m].family != "baseline"]
     k = others.index(method) if method in others else len(others)
     return {"color": METHOD_COLORS[k % len(METHOD_COLORS)],
             "linestyle": METHOD_LINESTYLES[(k // len(METHOD_COLORS)) % len(METHOD_LINESTYLES)]}

@@ -74,7 +74,7 @@ class RankStrips:
     name, noise counted), so a tie never reads as an order. The shade says how important the
     method finds a block (its score over the method's top score): a score of 0 is pale. The
     method's AUROC ends the strip; below ``claims.FOOLED_BELOW`` it is marked ▼ with the kind
-    of failure (:func:`failure_kind`). ``blocks[i]`` holds row *i*'s blocks.
+    of failure (:func:`neurotrace.labels.failure_kind`). ``blocks[i]`` holds row *i*'s blocks.
 
     ``update(results)`` takes a one-seed ``Results`` for one circuit (``nt.evaluate(...,
     seeds=1)``) and changes the existing artists. The layout is fixed in inches, so nothing
