@@ -11,7 +11,7 @@ import numpy as np
 
 from ._rng import make_rng
 from .hidden import attribute_hidden, effect_units, task_units, unit_groups
-from .methods import abs_correlation, corrupted_values, patch_effects
+from .methods import abs_correlation, corrupted_values, ig_attributions, patch_effects
 from .scoring import TIE_TOLERANCE
 
 
@@ -220,15 +220,25 @@ def unit_effects(circuit, X=None) -> dict:
 # --- the methods page: completeness and SmoothGrad's reach --------------------------------------
 
 
-def completeness_gap(circuit, X, **options) -> float:
-    """Largest ``|sum_j IG_j(x) - (f(x) - f(0))|`` over the rows of ``X``: IG's completeness
-    error, for ``ig_attributions(circuit, X, **options)`` from the all-zeros baseline."""
-    from .methods import ig_attributions
+def ig_completeness(circuit, X, baseline=None, **options):
+    """IG's completeness, row by row of ``X``: ``(change, total)``, each ``(n,)``.
 
+    ``change = f(x) - f(x')`` from the baseline ``x'`` (default: all zeros) and ``total = sum_j
+    IG_j(x)`` (:func:`~neurotrace.methods.ig_attributions` with ``baseline`` and ``options``): equal
+    but for the quadrature error.
+    """
     X = np.asarray(X, dtype=float)
-    ig = ig_attributions(circuit, X, **options)
-    target = circuit.forward(X) - circuit.forward(np.zeros((1, circuit.n_features)))
-    return float(np.max(np.abs(ig.sum(axis=1) - target)))
+    base = np.zeros(circuit.n_features) if baseline is None else np.asarray(baseline, dtype=float)
+    total = ig_attributions(circuit, X, baseline=baseline, **options).sum(axis=1)
+    change = circuit.forward(X) - circuit.forward(base[None])[0]
+    return change, total
+
+
+def completeness_gap(circuit, X, **options) -> float:
+    """Largest ``|sum_j IG_j(x) - (f(x) - f(x'))|`` over the rows of ``X``: IG's completeness error
+    (:func:`ig_completeness`; the all-zeros baseline unless ``options`` names another)."""
+    change, total = ig_completeness(circuit, X, **options)
+    return float(np.max(np.abs(total - change)))
 
 
 def smoothgrad_defaults() -> dict:

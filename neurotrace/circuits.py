@@ -115,8 +115,6 @@ class Circuit:
             )
         return X
 
-    _check_X = check_inputs  # the old private name, until methods.py calls check_inputs
-
     @functools.cached_property
     def connections(self):
         """The non-zero weights as ``(units, features)`` index arrays, unit-major: which hidden

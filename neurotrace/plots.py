@@ -1,12 +1,16 @@
 """Figures for the book: one palette, one look, every figure built from library results.
 
-Every function returns a ``matplotlib.figure.Figure`` (not a pyplot figure, so a notebook shows
-it once, when the cell returns it). The colours are fixed across the whole book:
+Every function returns a :class:`~neurotrace.book_figure.BookFigure` (not a pyplot figure, so a
+notebook shows it once, when the cell returns it) drawing what :mod:`neurotrace.analysis`
+computes. The colours are fixed across the whole book (:mod:`neurotrace.palette`):
 ``ROLE_COLORS`` for causal / decoy / other features (Okabe-Ito blue and vermillion, neutral
 grey) and ``method_style(name)`` for methods, in registry order, so a method keeps its colour
-on every page. Fonts are sized for a projector: every figure is at most ``COLUMN_INCHES`` wide
-at ``STYLE``'s 100 dpi, so in the book's text column (about 755 px in a 1024 px window) no
-text falls below about 12 px.
+on every page. Fonts are sized for a projector (:mod:`neurotrace.book_figure`): every figure is
+at most ``COLUMN_INCHES`` wide at ``STYLE``'s 100 dpi, so in the book's text column (about 755 px
+in a 1024 px window) no text falls below about 12 px. Titles and captions name a setting and a
+failure as :mod:`neurotrace.labels` does; :func:`importances` is :mod:`neurotrace.rank_strips`'
+picture. The palette and the style are re-exported here (``import X as X``): a figure module
+imports the book's look from ``neurotrace.plots``.
 
 Needs the ``[book]`` extra (matplotlib); the core library never imports this module.
 """
@@ -26,6 +30,7 @@ from .analysis import (
     feature_roles,
     first_order_error,
     first_order_patches,
+    ig_completeness,
     path_integrals,
     resample_patches,
     steepest_feature,
@@ -35,38 +40,27 @@ from .analysis import (
     unit_kinds,
     weight_reach,
 )
-from .book_figure import COLUMN_INCHES, STYLE, BookFigure, figure_png
+from .book_figure import COLUMN_INCHES, STYLE, BookFigure
+from .book_figure import figure_png as figure_png
 from .circuits import CIRCUITS, switch_share
 from .claims import FOOLED_BELOW, scientific
 from .labels import failure_kind, feature_names, listing_of, strength_phrase, strength_word
-from .methods import ig_attributions
+from .palette import BASELINE_COLOR as BASELINE_COLOR
 from .palette import (
-    BASELINE_COLOR,
     CHANGE_COLOR,
     DATA_LINK_COLOR,
     METHOD_COLORS,
-    METHOD_LINESTYLES,
     ROLE_COLORS,
-    ROLE_INK,
-    ROLE_LABELS,
-    TIE_EDGE,
-    TIE_FILL,
     UNIT_COLORS,
     method_style,
     role_legend_handles,
 )
+from .palette import METHOD_LINESTYLES as METHOD_LINESTYLES
+from .palette import ROLE_INK as ROLE_INK
+from .palette import ROLE_LABELS as ROLE_LABELS
+from .palette import TIE_EDGE as TIE_EDGE
+from .palette import TIE_FILL as TIE_FILL
 from .rank_strips import RankStrips
-
-# The figures; and the style and palette they are drawn in, re-exported for other figure modules.
-__all__ = [
-    "MECHANISMS", "NETWORK_INCHES", "SWEEP_KEY", "SWEEP_KEY_LINE", "UNIT_LABELS",
-    "attribution_patching_figure", "auroc_bars", "auroc_table", "confounded_mechanism", "ig_figure", "importances",
-    "mechanism", "network", "network_alt_text", "strength_summary", "suppressor_mechanism", "sweep_curves",
-    "switch_mechanism", "weights",
-    "COLUMN_INCHES", "STYLE", "BookFigure", "figure_png",
-    "BASELINE_COLOR", "CHANGE_COLOR", "DATA_LINK_COLOR", "METHOD_COLORS", "METHOD_LINESTYLES", "ROLE_COLORS",
-    "ROLE_INK", "ROLE_LABELS", "TIE_EDGE", "TIE_FILL", "UNIT_COLORS", "method_style", "role_legend_handles",
-]
 
 
 def _styled(fn):
@@ -571,9 +565,7 @@ def ig_figure(circuit, X, *, index: int = 0, baseline=None, steps: int = 64, tit
     X = np.asarray(X, dtype=float)
     base = np.zeros(circuit.n_features) if baseline is None else np.asarray(baseline, dtype=float)
     alphas, outputs, running = path_integrals(circuit, X[index], base)
-    ig = ig_attributions(circuit, X, baseline=base, steps=steps)
-    total = ig.sum(axis=1)
-    change = circuit.forward(X) - circuit.forward(base[None])[0]
+    change, total = ig_completeness(circuit, X, baseline=base, steps=steps)
     err = float(np.max(np.abs(total - change)))
 
     fig = BookFigure(figsize=(COLUMN_INCHES, 4.6), layout="constrained")
