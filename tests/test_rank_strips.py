@@ -51,7 +51,7 @@ def test_rank_strips_blocks_follow_the_scores_and_single_cells_carry_role_colour
     res = confounded_first_seed
     strips = _drawn(res)
     circuit = nt.make_circuit("confounded")
-    roles = plots.feature_roles(circuit)
+    roles = analysis.feature_roles(circuit)
     faces = strips.cells.get_facecolor()
     k = 0
     for r, method in enumerate(res.methods):
