@@ -272,16 +272,19 @@ class StaticSlider:
     strength: a tick mark and a label under every frame's position (:attr:`ticks`), and the
     strength shown beside it and announced to screen readers (``aria-valuetext``). A button
     shows the figure at its full pixel size, scrolling sideways inside its box, whenever the
-    column is narrower than the figure (a phone); it is hidden otherwise.
+    column is narrower than the figure (a phone); it is hidden otherwise. ``word`` labels the
+    range (default: how the regime names its strength, ``"decoy strength"`` or ``"strength"``);
+    a slider over something else -- another level's regimes, a threshold -- passes its own.
     """
 
-    def __init__(self, circuit, strengths, frames, captions, start: int, uid: str):
+    def __init__(self, circuit, strengths, frames, captions, start: int, uid: str, word: str | None = None):
         self.circuit = circuit
         self.strengths = tuple(float(s) for s in strengths)
         self.frames = list(frames)
         self.captions = list(captions)
         self.start = start
         self.id = uid
+        self.word = word
 
     @property
     def ticks(self) -> list[tuple[float, str]]:
@@ -308,7 +311,7 @@ class StaticSlider:
         data = data.replace("<", "\\u003c")  # nothing inside may close the <script> early
         i = self.start
         caption = html.escape(self.captions[i])
-        word = _slider_label(self.circuit)
+        word = _slider_label(self.circuit) if self.word is None else self.word
         value = f"{self.strengths[i]:.2f}"
         return (
             f'<div class="nt-static-slider" id="{self.id}" data-frame="{i}" data-zoom="0" style="max-width:100%">\n'

@@ -204,6 +204,17 @@ def test_static_slider_track_is_labelled_by_strength():
     assert 'aria-valuetext="decoy strength 1.00"' in page  # what a screen reader announces
 
 
+
+def test_a_slider_over_something_else_is_labelled_with_its_own_word():
+    """Another level's regimes or a threshold: the label, the range's announced value and the script's
+    word are the slider's ``word`` (escaped), never a feature regime's strength word."""
+    s = widgets.StaticSlider("not_a_feature_regime", [0.0, 0.5], ["AA==", "AA=="], ["a", "b"], 1, "nt-x",
+                             word="threshold τ <b>")
+    page = s.html
+    assert "<label for=\"nt-x-range\"><b>threshold τ &lt;b&gt;</b></label>" in page
+    assert 'aria-valuetext="threshold τ &lt;b&gt; 0.50"' in page and 'data-word="threshold τ &lt;b&gt;"' in page
+    assert "strength" not in page.split("<script")[0]
+
 def test_static_slider_single_frame_tick_sits_in_the_middle():
     s = widgets.static_slider("suppressor", (1.0,))
     assert s.ticks == [(0.5, "1")]
