@@ -33,8 +33,8 @@ except ImportError as exc:  # pragma: no cover - exercised only where torch is a
 from ._checks import check_choice
 from ._rng import as_generator
 
-__all__ = ["CAPTUM_METHODS", "CircuitModule", "captum_method", "captum_table", "from_module", "gradient_shap_draws",
-           "to_module"]
+__all__ = ["CAPTUM_CONVENTIONS", "CAPTUM_METHODS", "CircuitModule", "builtin_rows", "captum_conventions",
+           "captum_method", "captum_table", "from_module", "gradient_shap_draws", "require_captum", "to_module"]
 
 # torch's counterpart of each name in neurotrace.activations.ACTIVATIONS. relu's gradient at
 # exactly 0 is 0 in both, so gradients agree everywhere, not just almost everywhere.
@@ -230,7 +230,7 @@ def _baselines(value, X, background: int, rng):
     return value
 
 
-def captum_method(captum_class, *, background: int = 32, **attribute_kwargs):
+def captum_method(captum_class, *, background: int = 32, max_samples: int | None = None, **attribute_kwargs):
     """A neurotrace method ``(circuit, X, rng=None) -> (n_features,)`` from a Captum attribution class.
 
     The method builds ``captum_class(to_module(circuit))``, calls
@@ -244,6 +244,11 @@ def captum_method(captum_class, *, background: int = 32, **attribute_kwargs):
     ``"data"``: a background data set of ``background`` rows of X (default 32, drawn with ``rng``),
     for the methods that average over baselines (``DeepLiftShap``, ``GradientShap``); or a numpy
     array, one baseline ``(n_features,)`` or your own background ``(m, n_features)``.
+
+    ``max_samples``: attribute only the first ``max_samples`` rows of X (the importance is then the
+    mean over those rows; the rows are independent draws, so the first ones are a random subset).
+    For the methods that fit one model per sample, ``Lime`` and ``KernelShap`` (10-20 ms each
+    here, in Captum's own Python), which would otherwise cost seconds per seed and circuit.
 
     Like the built-ins, ``rng`` may be ``None`` (a fixed stream), a seed or a ``Generator``, and
     every random draw Captum makes -- torch's, numpy's and Python's global generators -- is seeded
@@ -276,14 +281,20 @@ def captum_method(captum_class, *, background: int = 32, **attribute_kwargs):
     if isinstance(background, bool) or not isinstance(background, (int, np.integer)) or background < 1:
         raise ValueError(f"background must be a positive integer: the rows drawn for baselines='data' "
                          f"(got {type(background).__name__})")
+    if max_samples is not None and (isinstance(max_samples, bool) or not isinstance(max_samples, (int, np.integer))
+                                    or max_samples < 1):
+        raise ValueError(f"max_samples must be a positive integer or None: how many rows of X to attribute "
+                         f"(got {max_samples!r:.40})")
     if isinstance(attribute_kwargs.get("baselines"), str):
         check_choice(attribute_kwargs["baselines"], BASELINES, "baselines")
     label = getattr(captum_class, "__name__", type(captum_class).__name__)
     label = label if label.isidentifier() else "factory"  # a lambda is named '<lambda>'
     settings = ", ".join(f"{k}={v!r:.40}" for k, v in attribute_kwargs.items())
+    settings += f"; the first {max_samples} samples" if max_samples is not None else ""
 
     def method(circuit, X, rng=None):
         rng = as_generator(rng, "captum", label, 0)
+        X = X if max_samples is None else X[: int(max_samples)]
         kwargs = dict(attribute_kwargs)
         if "baselines" in kwargs:
             kwargs["baselines"] = _baselines(kwargs["baselines"], X, int(background), rng)
@@ -301,7 +312,12 @@ def captum_method(captum_class, *, background: int = 32, **attribute_kwargs):
 
 # --- Captum's attribution methods, scored like the built-ins -----------------------------------
 
-# name -> (Captum class, attribute options, family, the built-in row it reproduces or approximates).
+MODEL_SAMPLES = 16
+"""Lime and KernelShap attribute the first 16 samples only (``captum_method``'s ``max_samples``): they fit
+one scikit-learn model per sample, in Captum's own Python (10-20 ms each here), which at 512 samples
+would cost 5-10 s per seed and circuit."""
+
+# name -> (Captum class, options, family, the built-in row it reproduces or approximates).
 # Thirteen Captum classes in fifteen configurations; IG twice (64 steps, and Captum's default 50),
 # FeatureAblation twice (zero and mean baselines). A class name is looked up in captum.attr when used.
 CAPTUM_METHODS = {
@@ -318,15 +334,31 @@ CAPTUM_METHODS = {
     "captum_feature_permutation": ("FeaturePermutation", {}, "causal", "patching (corruption='resample')"),
     "captum_occlusion": ("Occlusion", {"sliding_window_shapes": (1,), "baselines": 0.0}, "causal",
                          "patching (corruption='zero')"),
-    "captum_shapley_sampling": ("ShapleyValueSampling", {}, "causal", "shapley"),
-    "captum_kernel_shap": ("KernelShap", {}, "causal", "shapley"),
-    "captum_lime": ("Lime", {}, "proxy", None),
+    "captum_shapley_sampling": ("ShapleyValueSampling", {"perturbations_per_eval": 64}, "causal", "shapley"),
+    "captum_kernel_shap": ("KernelShap", {"perturbations_per_eval": 25, "max_samples": MODEL_SAMPLES}, "causal",
+                           "shapley"),
+    "captum_lime": ("Lime", {"perturbations_per_eval": 50, "max_samples": MODEL_SAMPLES}, "proxy", None),
     "captum_noise_tunnel": ("NoiseTunnel", {"nt_type": "smoothgrad", "nt_samples": 16, "stdevs": 0.15}, "proxy",
                             "smoothgrad"),
 }
 """The Captum configurations :func:`captum_table` scores: name -> (class in ``captum.attr``, options
-of ``attribute``, family, the built-in row it reproduces or approximates, or ``None``). Lime and
-KernelShap fit scikit-learn models (installed with the ``[torch]`` extra)."""
+(of ``attribute``, and :func:`captum_method`'s ``max_samples``), family, the built-in row it reproduces
+or approximates, or ``None``). Lime and KernelShap fit scikit-learn models (installed with the
+``[torch]`` extra), on :data:`MODEL_SAMPLES` samples. ``perturbations_per_eval`` only batches the
+forward passes of ShapleyValueSampling, KernelShap and Lime: the same draws, the same attributions,
+in less time (checked in ``tests/test_torch_own.py``)."""
+
+
+def require_captum() -> None:
+    """Raise ``ImportError`` naming what is missing unless Captum and scikit-learn (which Captum's Lime and
+    KernelShap fit their models with) import: what :func:`captum_table` needs besides torch. The
+    ``[torch]`` extra installs all three."""
+    for module, why in (("captum.attr", "captum"), ("sklearn.linear_model", "scikit-learn (for Lime and KernelShap)")):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise ImportError(f"{why} is not installed (the [torch] extra installs it: from the clone, "
+                              f"python -m pip install -e \".[torch]\"): {exc}") from exc
 
 
 def _captum_class(class_name: str):
@@ -350,14 +382,51 @@ def captum_methods(names=None) -> dict:
     return out
 
 
-def captum_table(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512, progress=None):
-    """``nt.evaluate`` of Captum's methods (:data:`CAPTUM_METHODS`: all, or the names in
-    ``methods``) on ``circuits`` (default every regime): a :class:`~neurotrace.evaluate.Results`
-    whose rows are the Captum configurations. They are registered for the call only; join the
-    built-in rows with ``nt.combine(nt.evaluate(...), captum_table(...))`` at the same settings.
+def builtin_rows(methods=None) -> list[str]:
+    """The built-in rows that the Captum configurations ``methods`` (default all) reproduce or approximate,
+    in :data:`CAPTUM_METHODS`' order, each once: ``gradient``, ``input_x_gradient``, ..."""
+    names = tuple(CAPTUM_METHODS) if methods is None else ((methods,) if isinstance(methods, str) else tuple(methods))
+    rows = []
+    for name in names:
+        builtin = CAPTUM_METHODS[check_choice(name, CAPTUM_METHODS, "Captum configuration")][3]
+        if builtin is not None and builtin.split(" ")[0] not in rows:
+            rows.append(builtin.split(" ")[0])
+    return rows
 
-    Cost: most configurations take milliseconds per seed and circuit at 512 samples; Lime and
-    KernelShap fit a model per sample (~10 ms each), seconds per seed and circuit.
+
+def _interleaved(results, captum_names):
+    """``results`` with each built-in row first and the Captum rows that reproduce it under it; the
+    Captum rows with no built-in counterpart follow the row above them in :data:`CAPTUM_METHODS`."""
+    from dataclasses import replace
+
+    order = []
+    for name in captum_names:
+        builtin = CAPTUM_METHODS[name][3]
+        if builtin is not None and builtin.split(" ")[0] not in order:
+            order.append(builtin.split(" ")[0])
+        order.append(name)
+    index = [results.methods.index(m) for m in order]
+    families = tuple(results.families[i] for i in index) if results.families else ()
+    return replace(results, methods=tuple(order), auroc=results.auroc[index], importances=results.importances[index],
+                   families=families)
+
+
+def captum_table(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512, builtins: bool = False,
+                 progress=None):
+    """``nt.evaluate`` of Captum's methods (:data:`CAPTUM_METHODS`: all, or the names in
+    ``methods``) on ``circuits`` (default every regime): a :class:`~neurotrace.results.Results`
+    whose rows are the Captum configurations. They are registered for the call only.
+
+    ``builtins=True`` adds the built-in rows they reproduce or approximate (:func:`builtin_rows`), at
+    the same seeds and samples, each just above its Captum counterparts; or join any built-in rows
+    yourself with ``nt.combine(nt.evaluate(...), captum_table(...))`` at the same settings.
+
+    Cost: Captum takes the gradient of each output row separately (``compute_gradients`` unbinds the
+    batch into scalars), about 20 microseconds a row here, so ``IntegratedGradients`` with 64 steps,
+    and ``DeepLiftShap`` over 32 baselines, take about half a second per seed and circuit at 512
+    samples; the other gradient and ablation methods milliseconds; Lime and KernelShap, which fit a
+    model per sample, attribute :data:`MODEL_SAMPLES` samples. About 1.3 s of computing per seed and circuit
+    at 512 samples in all (16 seeds on every regime: under two minutes), a quarter of that at 128.
     """
     import neurotrace as nt
 
@@ -367,7 +436,73 @@ def captum_table(methods=None, circuits=None, *, seeds: int = 16, samples: int =
     with contextlib.ExitStack() as stack:
         for name, (fn, family) in chosen.items():
             stack.enter_context(registered_method(name, fn, family=family, replace=True))
-        return nt.evaluate(list(chosen), circuits, seeds=seeds, samples=samples, progress=progress)
+        table = nt.evaluate(list(chosen), circuits, seeds=seeds, samples=samples, progress=progress)
+    if not builtins:
+        return table
+    rows = builtin_rows(list(chosen))
+    return _interleaved(nt.combine(nt.evaluate(rows, circuits, seeds=seeds, samples=samples), table), list(chosen))
+
+
+# Captum configuration -> (how it relates to its built-in row: "=" reproduces it, to rounding, and
+# "~" approximates it; None: no built-in row), and how. Each "=" and "~" is checked in
+# tests/test_torch.py or tests/test_torch_own.py.
+CAPTUM_CONVENTIONS = {
+    "captum_saliency": ("=", "the same gradient, to rounding"),
+    "captum_input_x_gradient": ("=", "to rounding"),
+    "captum_integrated_gradients": ("=", "the same Gauss-Legendre nodes (Captum rounds their weights to float32)"),
+    "captum_integrated_gradients_50": ("~", "Captum's default number of steps: too coarse for the suppressor's "
+                                            "steep gates beyond strength 1"),
+    "captum_deeplift": ("=", "on one hidden layer the rescale rule is the exact path integral"),
+    "captum_deeplift_shap": (None, "DeepLift averaged over a background of rows drawn from the data"),
+    "captum_gradient_shap": (None, "a random estimate of the expected gradients: integrated gradients averaged "
+                                   "over baselines drawn from the data"),
+    "captum_feature_ablation": ("=", "the sign flipped: Captum reports f(x) − f(x ablated)"),
+    "captum_feature_ablation_mean": ("=", "the sign flipped, as above"),
+    "captum_feature_permutation": ("~", "Captum permutes the batch, so a sample may keep its own value; "
+                                        "neurotrace draws a derangement"),
+    "captum_occlusion": ("=", "a window of one feature is a one-feature ablation"),
+    "captum_shapley_sampling": ("~", "random feature orders estimate the exact Shapley values (zero reference)"),
+    "captum_kernel_shap": ("~", "a weighted regression on random coalitions estimates the same Shapley values"),
+    "captum_lime": (None, "a sparse linear model fitted around each sample"),
+    "captum_noise_tunnel": ("~", "its noise is absolute, the same for every feature; smoothgrad's is relative to "
+                                 "each feature's spread"),
+}
+"""How each configuration of :data:`CAPTUM_METHODS` relates to the built-in row it names: what
+:func:`captum_conventions` tabulates, and ``captum_method``'s docstring and the README say."""
+
+_OWN_OPTIONS = ("max_samples", "background", "perturbations_per_eval")  # neurotrace's, or batching only
+
+
+def _call(name: str) -> str:
+    """The Captum call of configuration ``name``, as a reader would write it (markdown code, one span per
+    option so a narrow column can wrap between them)."""
+    class_name, options, _, _ = CAPTUM_METHODS[name]
+    shown = {k: v for k, v in options.items() if k not in _OWN_OPTIONS}
+    if class_name == "NoiseTunnel":
+        class_name = "NoiseTunnel(Saliency)"
+    args = ", ".join(f"`{k}={v!r}`" if v != "data" else f"`{k}=` rows of the data" for k, v in shown.items())
+    return f"`{class_name}`" + (f" with {args}" if args else "")
+
+
+def captum_conventions(methods=None) -> str:
+    """A markdown table: each Captum configuration (all, or ``methods``) and its Captum call, the built-in
+    row it reproduces (=) or approximates (≈), and how (:data:`CAPTUM_CONVENTIONS`)."""
+    names = tuple(CAPTUM_METHODS) if methods is None else ((methods,) if isinstance(methods, str) else tuple(methods))
+    lines = ["| row: Captum call | built-in row | how |", "|---|---|---|"]
+    for name in names:
+        check_choice(name, CAPTUM_METHODS, "Captum configuration")
+        relation, how = CAPTUM_CONVENTIONS[name]
+        builtin = CAPTUM_METHODS[name][3]
+        if builtin is None:
+            row = "none"
+        else:
+            base, _, option = builtin.partition(" ")
+            row = f"{'=' if relation == '=' else '≈'} `{base}`" + (f" with `{option.strip('()')}`" if option else "")
+        max_samples = CAPTUM_METHODS[name][1].get("max_samples")
+        if max_samples:
+            how += f"; on the first {max_samples} samples (a model per sample)"
+        lines.append(f"| `{name}`: {_call(name)} | {row} | {how} |")
+    return "\n".join(lines)
 
 
 def gradient_shap_draws(draws=(1, 4, 16, 64, 256), *, circuit: str = "suppressor", seeds: int = 16,
@@ -381,7 +516,10 @@ def gradient_shap_draws(draws=(1, 4, 16, 64, 256), *, circuit: str = "suppressor
     background of integrated gradients. That mean is computed here in closed form (IG's
     ``rule="exact"``, one baseline at a time, the same background as GradientShap's at each seed).
     Returns plain values: ``draws``, the mean AUROC and its standard error at each (``auroc``,
-    ``sem``), ``expected_gradients`` (mean AUROC of the exact quantity) and the settings.
+    ``sem``), ``expected_gradients`` (mean AUROC of the exact quantity), the importance (mean |.| over
+    samples, averaged over the features and the seeds) of the regime's decoys and of its causal
+    features at each number of draws (``decoy_importance``, ``causal_importance``) and for the exact
+    quantity (``expected_gradients_decoy``, ``expected_gradients_causal``), and the settings.
     """
     import neurotrace as nt
 
@@ -390,17 +528,28 @@ def gradient_shap_draws(draws=(1, 4, 16, 64, 256), *, circuit: str = "suppressor
     GradientShap = _captum_class("GradientShap")
     per_draw = np.empty((len(draws), seeds))
     exact = np.empty(seeds)
+    roles = ("decoy", "causal")
+    drawn = {role: np.empty((len(draws), seeds)) for role in roles}  # mean importance of the role's features
+    closed = {role: np.empty(seeds) for role in roles}
     for s in range(seeds):
         c = nt.make_circuit(circuit, seed=s)
         X = c.sample(samples, make_rng("data", s))
         for k, n in enumerate(draws):
             fn = captum_method(GradientShap, background=background, baselines="data", n_samples=int(n))
-            per_draw[k, s] = nt.auroc(fn(c, X, make_rng("method", "captum_gradient_shap", s)), c.causal)
+            importance = fn(c, X, make_rng("method", "captum_gradient_shap", s))
+            per_draw[k, s] = nt.auroc(importance, c.causal)
+            for role in roles:
+                drawn[role][k, s] = importance[getattr(c, role)].mean() if getattr(c, role).any() else np.nan
         rows = make_rng("method", "captum_gradient_shap", s).choice(len(X), size=min(background, len(X)),
                                                                      replace=False)
         eg = np.mean([nt.ig_attributions(c, X, baseline=X[r], rule="exact") for r in np.sort(rows)], axis=0)
         exact[s] = nt.auroc(np.abs(eg).mean(axis=0), c.causal)
+        for role in roles:
+            mask = getattr(c, role)
+            closed[role][s] = np.abs(eg[:, mask]).mean(axis=0).mean() if mask.any() else np.nan
     sem = per_draw.std(axis=1, ddof=1) / np.sqrt(seeds) if seeds > 1 else np.zeros(len(draws))
     return {"circuit": circuit, "seeds": seeds, "samples": samples, "background": background,
             "draws": [int(n) for n in draws], "auroc": per_draw.mean(axis=1).tolist(), "sem": sem.tolist(),
-            "expected_gradients": float(exact.mean())}
+            "expected_gradients": float(exact.mean()),
+            **{f"{role}_importance": drawn[role].mean(axis=1).tolist() for role in roles},
+            **{f"expected_gradients_{role}": float(closed[role].mean()) for role in roles}}

@@ -7,6 +7,7 @@ Skipped where torch or captum is missing (the optional ``[torch]`` extra), with 
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -270,16 +271,148 @@ def test_lime_and_kernel_shap_run_with_the_extra():
     assert "captum_lime" not in nt.METHODS  # registered for the call only
 
 
-def test_captum_findings_hold():
-    table = bridge.captum_table(["captum_gradient_shap", "captum_feature_ablation", "captum_occlusion"],
-                                ["suppressor", "redundant"], seeds=4, samples=256)
-    both = nt.combine(nt.evaluate(["patching"], ["suppressor", "redundant"], seeds=4, samples=256), table)
-    draws = bridge.gradient_shap_draws((1, 8, 64), seeds=4, samples=256)
-    facts = claims.captum_findings(both, draws).check()
+def test_max_samples_attributes_the_first_rows_only():
+    circuit = nt.make_circuit("suppressor")
+    X = circuit.sample(64, nt.make_rng("data", 0))
+    np.testing.assert_array_equal(bridge.captum_method(attr.Saliency, max_samples=8)(circuit, X),
+                                  bridge.captum_method(attr.Saliency)(circuit, X[:8]))
+    np.testing.assert_array_equal(bridge.captum_method(attr.Saliency, max_samples=500)(circuit, X),
+                                  bridge.captum_method(attr.Saliency)(circuit, X))  # more than X has: all of X
+    assert "the first 8 samples" in bridge.captum_method(attr.Lime, max_samples=8).__doc__
+    for bad in (0, -3, 2.5, True, "8"):
+        with pytest.raises(ValueError, match=r"max_samples must be a positive integer or None"):
+            bridge.captum_method(attr.Lime, max_samples=bad)
+
+
+@pytest.mark.parametrize("name", ["captum_shapley_sampling", "captum_kernel_shap", "captum_lime"])
+def test_batching_the_forward_passes_changes_no_attribution(name):
+    """CAPTUM_METHODS passes perturbations_per_eval to these three: only speed, not the draws or the result."""
+    pytest.importorskip("sklearn", reason="Lime and KernelShap need scikit-learn, which the [torch] extra installs")
+    class_name, options = bridge.CAPTUM_METHODS[name][:2]
+    assert options["perturbations_per_eval"] > 1
+    circuit = nt.make_circuit("redundant", seed=1)
+    X = circuit.sample(12, nt.make_rng("data", 1))
+    batched = bridge.captum_methods(name)[name][0]
+    one_by_one = bridge.captum_method(getattr(attr, class_name),
+                                      **{k: v for k, v in options.items() if k != "perturbations_per_eval"})
+    np.testing.assert_array_equal(batched(circuit, X, 3), one_by_one(circuit, X, 3))
+
+
+def test_shapley_sampling_and_kernel_shap_approximate_exact_shapley_values():
+    """The conventions table says both estimate the exact Shapley values (zero reference) of ``shapley``."""
+    pytest.importorskip("sklearn", reason="KernelShap needs scikit-learn, which the [torch] extra installs")
+    from neurotrace.methods import shapley_values
+
+    for name in ("suppressor", "redundant"):
+        circuit = nt.make_circuit(name)
+        X = circuit.sample(4, nt.make_rng("data", 0))
+        exact = np.abs(shapley_values(circuit, X)).mean(axis=0)
+        svs = bridge.captum_method(attr.ShapleyValueSampling, n_samples=200, perturbations_per_eval=200)(circuit, X)
+        ks = bridge.captum_method(attr.KernelShap, n_samples=600, perturbations_per_eval=600)(circuit, X)
+        for estimate in (svs, ks):
+            np.testing.assert_allclose(estimate, exact, rtol=0, atol=0.1 * exact.max())
+
+
+def test_the_table_with_its_built_in_rows_puts_each_above_its_captum_rows():
+    chosen = ["captum_saliency", "captum_gradient_shap", "captum_feature_ablation", "captum_occlusion"]
+    assert bridge.builtin_rows(chosen) == ["gradient", "patching"]
+    assert bridge.builtin_rows() == ["gradient", "input_x_gradient", "integrated_gradients", "patching", "shapley",
+                                     "smoothgrad"]
+    res = bridge.captum_table(chosen, ["clean", "redundant"], seeds=2, samples=32, builtins=True)
+    assert res.methods == ("gradient", "captum_saliency", "captum_gradient_shap", "patching",
+                           "captum_feature_ablation", "captum_occlusion")
+    assert [res.family(m) for m in res.methods] == ["proxy", "proxy", "causal", "causal", "causal", "causal"]
+    alone = nt.evaluate(["gradient", "patching"], ["clean", "redundant"], seeds=2, samples=32)
+    for method in ("gradient", "patching"):  # the built-in rows are the built-ins at the same settings
+        np.testing.assert_array_equal(res.importances[res.methods.index(method)],
+                                      alone.importances[alone.methods.index(method)])
+    np.testing.assert_array_equal(res.auroc[1], res.auroc[0])  # Saliency = gradient, seed for seed
+    assert bridge.captum_table(chosen[:1], ["clean"], seeds=1, samples=8).methods == ("captum_saliency",)
+
+
+def test_the_conventions_table_covers_every_configuration_as_the_docstring_does():
+    conventions, methods = bridge.CAPTUM_CONVENTIONS, bridge.CAPTUM_METHODS
+    assert set(conventions) == set(methods)
+    doc = " ".join(bridge.captum_method.__doc__.split())
+    for name, (relation, how) in conventions.items():
+        class_name, _, _, builtin = methods[name]
+        assert (relation is None) == (builtin is None) and relation in (None, "=", "~") and how, name
+        if relation == "=":  # every exact correspondence is one the docstring states (and a test checks)
+            assert f"``{class_name}``" in doc and f"``{builtin.split(' ')[0]}``" in doc, name
+    table = bridge.captum_conventions().splitlines()
+    assert len(table) == 2 + len(methods)
+    for name, line in zip(methods, table[2:], strict=True):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[0].startswith(f"`{name}`: `") and len(cells) == 3
+        relation, builtin = conventions[name][0], methods[name][3]
+        assert cells[1] == "none" if builtin is None else cells[1].startswith(
+            f"{'=' if relation == '=' else '≈'} `{builtin.split(' ')[0]}`")
+    assert "on the first 16 samples" in bridge.captum_conventions("captum_lime")
+    with pytest.raises(ValueError, match="unknown Captum configuration"):
+        bridge.captum_conventions("captum_nope")
+
+
+def test_require_captum_names_what_is_missing(monkeypatch):
+    bridge.require_captum()  # all there, with the extra
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn.linear_model", None)
+    with pytest.raises(ImportError, match=r"scikit-learn \(for Lime and KernelShap\) is not installed.*\[torch\]"):
+        bridge.require_captum()
+    monkeypatch.setitem(sys.modules, "captum.attr", None)
+    with pytest.raises(ImportError, match=r"^captum is not installed \(the \[torch\] extra installs it"):
+        bridge.require_captum()
+
+
+@pytest.fixture(scope="module")
+def findings_inputs():
+    """The chapter's two findings at the chapter's own settings (claims.CAPTUM_SEEDS x CAPTUM_SAMPLES)."""
+    settings = {"seeds": claims.CAPTUM_SEEDS, "samples": claims.CAPTUM_SAMPLES}
+    table = bridge.captum_table(["captum_saliency", "captum_deeplift", "captum_gradient_shap",
+                                 "captum_feature_ablation", "captum_occlusion"], **settings)
+    both = nt.combine(nt.evaluate(["gradient", "patching"], **settings), table)
+    return both, bridge.gradient_shap_draws(**settings)
+
+
+def test_captum_findings_hold(findings_inputs):
+    both, draws = findings_inputs
+    facts = claims.captum_findings(both, draws, figure="fig-name").check()
     assert facts["gradient_shap_suppressor"] == 0.75 and facts["expected_gradients_suppressor"] == 1.0
+    assert facts["gradient_shap_upto_64_low"] == facts["gradient_shap_upto_64_high"] == 0.75
     assert facts["captum_feature_ablation_redundant"] == facts["captum_occlusion_redundant"] == 0.5
     assert facts["patching_redundant"] == 0.75
-    # a finding that stops being true is refused: fake a GradientShap that the draws rescue
-    rescued = dict(draws, auroc=[0.75, 0.75, 1.0])
+    assert draws["draws"] == [1, 4, 16, 64, 256] and len(draws["decoy_importance"]) == 5
+    assert facts["decoy_importance_most"] < facts["decoy_importance_fewest"]
+    assert facts["decoy_inflation"] > 2 > 1.05 > facts["causal_inflation"] > 0.95  # the decoys' estimates inflate
+    text = facts["discussion"]
+    for value in ("expected_gradients_suppressor", "gradient_shap_suppressor", "gradient_shap_at_max",
+                  "patching_redundant", "captum_feature_ablation_redundant"):
+        assert f"{facts[value]:.3f}" in text, value
+    assert f"{facts['decoy_inflation']:.1f} times" in text and "{numref}`fig-name`" in text
+    assert f"with 1 draw to {facts['decoy_importance_most']:.2f} with 256" in text
+    assert "{numref}" not in claims.captum_findings(both, draws).check()["discussion"]  # no figure, no reference
+    assert claims.captum_section(both).failed() == []
+
+
+def test_captum_findings_refuse_what_is_not_so(findings_inputs):
+    both, draws = findings_inputs
+    rescued = dict(draws, auroc=[0.75, 0.75, 0.75, 1.0, 1.0])  # a GradientShap the draws would rescue
     assert "GradientShap is fooled on the suppressor at every number of draws from the fewest to 64" in \
         claims.captum_findings(both, rescued).failed()
+    flat = dict(draws, decoy_importance=[1.0] * 5)  # more draws not shrinking the decoys
+    assert "more draws shrink GradientShap's importance of the decoys" in claims.captum_findings(both, flat).failed()
+    i, j = both.methods.index("captum_occlusion"), both.circuits.index("redundant")
+    importances = both.importances.copy()
+    importances[i, j, 0, 0] = 1e-9  # one zeroed feature that moved the output after all
+    moved = replace(both, importances=importances)
+    assert any(c.startswith("setting any one feature of redundant to 0 changes no output")
+               for c in claims.captum_findings(moved, draws).failed())
+
+
+def test_the_chapter_says_where_captum_is_missing_and_why_its_settings_are_smaller():
+    text = claims.captum_missing(ImportError("captum is not installed (the [torch] extra installs it)"))
+    assert text.startswith("No Captum section here: captum is not installed") and "no table, no figure" in text
+    res = bridge.captum_table(["captum_saliency"], ["clean"], seeds=1, samples=8)
+    lead = claims.captum_lead(res)
+    assert "over 1 seed of 8 samples, fewer than the reference 16 seeds of 512 samples" in lead
+    assert "fewer" not in claims.captum_lead(replace(res, seeds=claims.SEEDS, samples=claims.SAMPLES))

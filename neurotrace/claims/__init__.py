@@ -81,7 +81,15 @@ from .results_page import (
 )
 from .switches import SLOPE_METHODS, SLOPES_AT_DATA
 from .why import DIAGNOSES, explain, regime_table, why_table
-from .your_method import captum_findings, captum_section, your_method_page
+from .your_method import (
+    CAPTUM_SAMPLES,
+    CAPTUM_SEEDS,
+    captum_findings,
+    captum_lead,
+    captum_missing,
+    captum_section,
+    your_method_page,
+)
 
 __all__ = [
     "HOLDS_AT", "FOOLED_BELOW", "CONTROL", "BAND", "NULL_TOLERANCE", "RANDOM_SE", "SEEDS", "SAMPLES", "STRENGTH",
@@ -93,5 +101,5 @@ __all__ = [
     "table_facts", "controls", "null_facts", "switch_sweeps", "sweeps_page", "ig_quadrature", "sanity_facts",
     "sanity_page", "SINGLE_UNIT_METHODS", "unit_summary", "cancellation", "neuron_table", "neuron_facts",
     "neuron_page", "methods_page", "method_table", "instructors_page", "your_method_page", "captum_section",
-    "captum_findings",
+    "captum_findings", "captum_lead", "captum_missing", "CAPTUM_SEEDS", "CAPTUM_SAMPLES",
 ]
