@@ -600,6 +600,28 @@ SWEEP_KEY_LINE = "band: middle 80% of seeds; shaded: a listed failure (darker: t
 """... or, when no slot is free, this line under the title."""
 
 
+def sweep_panel(ax, strengths, mean, band, method: str, style: dict, listing: str | None) -> None:
+    """One method's small panel of AUROC against strength, as :func:`sweep_curves` draws each.
+
+    ``mean (k,)`` over the seeds at each of the ``k`` strengths (line), ``band = (low, high)``: the
+    middle 80% of seeds (shaded), chance (dashed) and the tuned strength 1 (thin vertical), in the
+    method's ``style`` (:func:`~neurotrace.palette.method_style`). ``listing``: ``"target"`` or
+    ``"listed"`` when the regime's ``fools`` lists the method (:func:`~neurotrace.labels.listing_of`),
+    which tints the panel (stronger for the target, named in its title), else ``None``.
+    """
+    low, high = band
+    if listing:  # pale vermillion: a planted failure; stronger for the regime's target
+        ax.set_facecolor("#F7CDB5" if listing == "target" else "#FBE3D6")
+    ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
+    ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
+    ax.fill_between(strengths, low, high, color=style["color"], alpha=0.25, linewidth=0)
+    ax.plot(strengths, mean, linewidth=2.4, **style)
+    ax.set_title(method + (" (target)" if listing == "target" else ""), fontsize=13,
+                 fontweight="bold" if listing == "target" else "normal")
+    ax.set_ylim(0.3, 1.05)
+    ax.set_yticks([0.5, 0.75, 1.0])
+
+
 @_styled
 def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
     """AUROC against strength on one regime: one small panel per method.
@@ -623,18 +645,8 @@ def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
     for ax in free:
         ax.set_visible(False)
     for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
-        style = method_style(method)
-        listing = listing_of(sweep.circuit, method)
-        if listing:  # pale vermillion: a planted failure; stronger for the regime's target
-            ax.set_facecolor("#F7CDB5" if listing == "target" else "#FBE3D6")
-        ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
-        ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
-        ax.fill_between(sweep.strengths, low[i], high[i], color=style["color"], alpha=0.25, linewidth=0)
-        ax.plot(sweep.strengths, mean[i], linewidth=2.4, **style)
-        ax.set_title(method + (" (target)" if listing == "target" else ""), fontsize=13,
-                     fontweight="bold" if listing == "target" else "normal")
-        ax.set_ylim(0.3, 1.05)
-        ax.set_yticks([0.5, 0.75, 1.0])
+        sweep_panel(ax, sweep.strengths, mean[i], (low[i], high[i]), method, method_style(method),
+                    listing_of(sweep.circuit, method))
     for ax in axes[::ncols]:
         ax.set_ylabel("AUROC")
     for k, ax in enumerate(axes[: len(sweep.methods)]):
