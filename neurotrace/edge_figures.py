@@ -351,7 +351,8 @@ class RecoveredDiagrams:
                 else:
                     ax.scatter(x[:n], y[:n], s=22, c="white", edgecolors="#505050", linewidths=0.8, zorder=3)
                     ax.scatter([x[n]], [y[n]], s=60, c="#303030", zorder=3)
-                self.titles.append(ax.set_title("", fontsize=12 if not labels else 13, pad=3))
+                # y given: a fixed title position, so drawing a frame skips matplotlib's title layout
+                self.titles.append(ax.set_title("", fontsize=12 if not labels else 13, pad=3, y=1.0))
                 self.axes.append(ax)
                 self.lines.append(lines)
             handles = [Line2D([], [], color=c, linestyle=ls, linewidth=lw, label=label)
