@@ -42,6 +42,7 @@ from .methods import (
     check_scores,
     corrupted_values,
     derangements,
+    from_partners,
     mean_abs,
 )
 
@@ -86,8 +87,7 @@ def corrupted_units(H, corruption: str, rng, groups=None) -> np.ndarray:
     """
     if groups is None or corruption != "resample":
         return corrupted_values(H, corruption, rng)
-    partner = derangements(len(H), int(groups.max()) + 1, rng)[:, groups]  # (n, n_hidden)
-    return H[partner, np.arange(H.shape[1])]
+    return from_partners(H, derangements(len(H), int(groups.max()) + 1, rng)[:, groups])
 
 
 def _random(circuit, H, y, rng):

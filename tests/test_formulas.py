@@ -198,6 +198,9 @@ def test_source_shows_the_formula_and_the_helpers_it_calls():
     assert "def ig_attributions(" in code and "def secant_gradient(" in code  # the helpers, in call order
     assert code.index("def ig_attributions(") < code.index("def secant_gradient(")
     assert "def patch_effects(" not in code
+    # A helper called inside a comprehension is found; an attribute that shares a helper's name is not.
+    assert "def replaced(" in str(F.source("patching"))
+    assert "def gradient(" not in str(F.source("input_x_gradient"))  # circuit.gradient is not formulas.gradient
     folded = src._repr_markdown_()
     assert folded.startswith("<details><summary>") and "```python\n" + code + "\n```" in folded
     assert str(F.source("patching", "hidden")).startswith("def unit_patching(")

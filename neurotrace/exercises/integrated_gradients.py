@@ -105,7 +105,7 @@ def _explain(fn, where, c, X, base, steps, out, expected) -> str:
 def check_integrated_gradients(fn) -> str:
     """Check ``fn(circuit, X, baseline, steps) -> (n_samples, n_features)``: signed IG.
 
-    Compared with ``nt.integrated_gradients`` at the same steps (midpoint rule; trapezoid and
+    Compared with ``nt.ig_attributions`` at the same steps (midpoint rule; trapezoid and
     Gauss-Legendre accepted), with zero and non-zero baselines and as few as 3 steps.
     """
     rules_seen = set()
