@@ -16,7 +16,7 @@ misses dashed black, an edge it recovers that is not in the circuit a thick dash
 and every other edge a thin pale line.
 
 :func:`static_slider` and :func:`tau_slider` are kernel-free (frames computed when the page is
-built, :class:`EdgeSlider`: the markup of :class:`neurotrace.widgets.StaticSlider`);
+built: :class:`neurotrace.widgets.StaticSlider`);
 :class:`EdgeExplorer` recomputes on every move and needs a kernel. Needs the ``[book]`` extra
 (matplotlib, ipywidgets); the core library never imports this module.
 """
@@ -28,7 +28,6 @@ import hashlib
 import html
 import io
 import itertools
-import json
 import textwrap
 import time
 
@@ -58,8 +57,9 @@ from .claims.edges import (
 )
 from .deep import EDGE_CIRCUITS, make_deep_circuit
 from .discovery import EDGE_METHODS
-from .palette import BASELINE_COLOR, CHANGE_COLOR, DATA_LINK_COLOR, METHOD_COLORS, METHOD_LINESTYLES, ROLE_COLORS
-from .widgets import _SCRIPT, Explorer, StaticSlider
+from .palette import CHANGE_COLOR, DATA_LINK_COLOR, ROLE_COLORS, method_style
+from .plots import sweep_panel
+from .widgets import Explorer, StaticSlider
 
 # --- the palette ---------------------------------------------------------------------------------------
 
@@ -86,13 +86,9 @@ def outcomes(kept, truth) -> np.ndarray:
 
 
 def edge_method_style(method: str) -> dict:
-    """``color`` and ``linestyle`` of an edge method: fixed by its position in ``EDGE_METHODS``."""
-    if method in EDGE_METHODS and EDGE_METHODS[method].family == "baseline":
-        return {"color": BASELINE_COLOR, "linestyle": ":"}
-    others = [m for m in EDGE_METHODS if EDGE_METHODS[m].family != "baseline"]
-    k = others.index(method) if method in others else len(others)
-    return {"color": METHOD_COLORS[k % len(METHOD_COLORS)],
-            "linestyle": METHOD_LINESTYLES[(k // len(METHOD_COLORS)) % len(METHOD_LINESTYLES)]}
+    """``color`` and ``linestyle`` of an edge method: :func:`neurotrace.palette.method_style` over
+    ``EDGE_METHODS`` (fixed by its position there, a baseline grey and dotted)."""
+    return method_style(method, registry=EDGE_METHODS)
 
 
 def _listing(regime: str, method: str) -> str | None:
@@ -245,8 +241,8 @@ def _network(circuit, reference, title):
     ax.set_axis_off()
     present = [r for r in EDGE_ROLES if (roles == r).any()]
     handles = [Line2D([], [], color=EDGE_COLORS[r], linestyle=EDGE_LINESTYLES[r], linewidth=2.6,
-                      label=f"{'edge' if r in ('causal', 'backup') else 'edge of the'} {EDGE_ROLES[r]}"
-                      if r in ("causal", "backup") else EDGE_ROLES[r]) for r in present]
+                      label=f"edge {EDGE_ROLES[r]}" if r in ("causal", "backup") else EDGE_ROLES[r])
+               for r in present]
     handles[0].set_label("edge in the circuit (width: its weight)")
     if (nodes == "unused").any():
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=13, markerfacecolor=NODE_COLORS["unused"],
@@ -495,18 +491,8 @@ def edge_sweep(sweep, *, ncols: int = 3, title: str | None = None) -> BookFigure
         for ax in axes[m:]:
             ax.set_visible(False)
         for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
-            style = edge_method_style(method)
-            listing = _listing(sweep.circuit, method)
-            if listing:
-                ax.set_facecolor("#F7CDB5" if listing == "target" else "#FBE3D6")
-            ax.axhline(0.5, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
-            ax.axvline(1.0, color="black", linewidth=0.8, alpha=0.3)
-            ax.fill_between(sweep.strengths, low[i], high[i], color=style["color"], alpha=0.25, linewidth=0)
-            ax.plot(sweep.strengths, mean[i], linewidth=2.4, **style)
-            ax.set_title(method + (" (target)" if listing == "target" else ""), fontsize=13,
-                         fontweight="bold" if listing == "target" else "normal")
-            ax.set_ylim(0.3, 1.05)
-            ax.set_yticks([0.5, 0.75, 1.0])
+            sweep_panel(ax, sweep.strengths, mean[i], (low[i], high[i]), method, edge_method_style(method),
+                        _listing(sweep.circuit, method))
         for ax in axes[::ncols]:
             ax.set_ylabel("edge AUROC")
         for k, ax in enumerate(axes[:m]):
@@ -532,42 +518,9 @@ def edge_sweep(sweep, *, ncols: int = 3, title: str | None = None) -> BookFigure
 _ids = itertools.count()
 
 
-class EdgeSlider(StaticSlider):
-    """A kernel-free slider over precomputed frames, with :class:`~neurotrace.widgets.StaticSlider`'s
-    markup, labelled ``word`` (``"strength"``, ``"ACDC threshold τ"``). ``strengths`` holds the
-    slider's values, whatever they measure."""
-
-    def __init__(self, circuit, strengths, frames, captions, start: int, uid: str, word: str):
-        super().__init__(circuit, strengths, frames, captions, start, uid)
-        self.word = word
-
-    @property
-    def html(self) -> str:
-        data = json.dumps({"strengths": self.strengths, "frames": self.frames, "captions": self.captions})
-        data = data.replace("<", "\\u003c")  # nothing inside may close the <script> early
-        i = self.start
-        caption = html.escape(self.captions[i])
-        word = html.escape(self.word)
-        value = f"{self.strengths[i]:.2f}"
-        return (
-            f'<div class="nt-static-slider" id="{self.id}" data-frame="{i}" data-zoom="0" style="max-width:100%">\n'
-            f'<div style="display:flex;align-items:center;gap:0.4em 0.8em;font-size:1.1em;flex-wrap:wrap">'
-            f'<label for="{self.id}-range"><b>{word}</b></label>'
-            f'<div class="nt-slider-track" style="flex:1 1 16em;min-width:min(100%,16em);max-width:32em">'
-            f'<input type="range" id="{self.id}-range" min="0" max="{len(self.frames) - 1}" step="1" '
-            f'value="{i}" list="{self.id}-ticks" data-word="{word}" '
-            f'aria-valuetext="{word} {value}" style="width:100%;margin:0;display:block">'
-            f"{self._ticks_html()}</div>"
-            f'<output for="{self.id}-range" style="font-weight:bold;min-width:3em">{value}</output>'
-            f'<button type="button" class="nt-slider-zoom" aria-pressed="false" hidden '
-            f'style="font-size:0.8em">Show figure full size</button></div>\n'
-            f'<div class="nt-slider-view" style="overflow-x:auto;max-width:100%">'
-            f'<img class="nt-slider-frame" alt="{caption}" style="max-width:100%;height:auto;display:block" '
-            f'src="data:image/png;base64,{self.frames[i]}"></div>\n'
-            f'<p class="nt-slider-caption" style="margin:0.4em 0;white-space:pre-line">{caption}</p>\n'
-            f'<script type="application/json" class="nt-slider-data">{data}</script>\n'
-            f"<script>{_SCRIPT % {'id': self.id}}</script>\n</div>"
-        )
+EdgeSlider = StaticSlider
+"""The kernel-free slider: :class:`neurotrace.widgets.StaticSlider` with its ``word`` (``"strength"``,
+``"threshold τ"``); its ``strengths`` hold the slider's values, whatever they measure."""
 
 
 def _uid(*key) -> str:
@@ -612,8 +565,8 @@ def static_slider(regime: str, strengths=EDGE_STRENGTHS, *, start: float = 1.0, 
         frames.append(_encoded(drawing.png()))
         captions.append(frame_caption(snapshot))
     start_index = int(np.argmin(np.abs(np.array(grid) - check_strength(start))))
-    return EdgeSlider(regime, grid, frames, captions, start_index, _uid(regime, grid, drawing.methods, samples),
-                      "strength")
+    return StaticSlider(regime, grid, frames, captions, start_index, _uid(regime, grid, drawing.methods, samples),
+                        word="strength")
 
 
 def tau_caption(regime: str, tau: float, run: dict) -> str:
@@ -644,7 +597,7 @@ def tau_slider(regime: str = "backup_path", taus=ACDC_TAUS, *, start: float | No
         captions.append(tau_caption(regime, tau, run))
     start = acdc_default_tau() if start is None else float(start)
     start_index = int(np.argmin(np.abs(np.array(taus) - start)))
-    return EdgeSlider(regime, taus, frames, captions, start_index, _uid(regime, "tau", taus), "threshold τ")
+    return StaticSlider(regime, taus, frames, captions, start_index, _uid(regime, "tau", taus), word="threshold τ")
 
 
 # --- the live explorer --------------------------------------------------------------------------------------
