@@ -294,6 +294,18 @@ assert printers() == before, "a formatter was registered at import"
     assert proc.returncode == 0, proc.stderr
 
 
+
+def test_the_core_and_the_words_never_import_matplotlib():
+    """What the README's layout says: the library core, ``analysis``, ``labels`` and ``claims`` run
+    without the ``[book]`` extra; only the figure and slider modules import matplotlib."""
+    import subprocess
+    import sys
+
+    script = ("import sys, neurotrace, neurotrace.analysis, neurotrace.labels, neurotrace.claims, neurotrace.sanity\n"
+              "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
 def test_book_figures_carry_alt_text_in_their_display_metadata(book_figures):
     """A cell returning a figure displays one PNG whose metadata holds its alt text (the book's
     figure_alt extension puts it on the <img>): the title and panels, never a file name."""
