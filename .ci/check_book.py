@@ -386,7 +386,8 @@ def main(argv=None) -> int:
     strict = "--strict" in argv
     args = [a for a in argv if a != "--strict"]
     build = (Path(args[0]) if args else ROOT / "_build" / "html").resolve()  # as_uri() needs absolute
-    regimes = [name for name in nt.CIRCUITS if (ROOT / "book" / f"{name}.ipynb").exists()]
+    regimes = [name for name in [*nt.CIRCUITS, *(f"edges/{r}" for r in EDGE_CIRCUITS)]
+               if (ROOT / "book" / f"{name}.ipynb").exists()]
     missing = [name for name in regimes if not (build / "book" / f"{name}.html").exists()]
     if missing:
         print(f"check_book: no built page for {', '.join(missing)} under {build}; run jupyter-book build . first")

@@ -400,13 +400,13 @@ def test_the_explorer_recomputes_on_a_move_and_a_regime_switch():
 
 def test_edge_tables_show_the_error_only_where_the_seeds_disagree(table):
     results, faith, _ = table
-    lines = E.edge_table_markdown(results).splitlines()
+    lines = results.to_markdown(errors="sem_nonzero").splitlines()
     assert lines[0].startswith("| method | family | clean_paths (control) | backup_path |")
     row = next(line for line in lines if line.startswith("| edge_patching |")).split(" | ")
     j = results.circuits.index("backup_path")
     assert row[2 + j] == f"{results.mean()[results.methods.index('edge_patching'), j]:.3f}"  # every seed 0.826
     assert "±" in row[2 + results.circuits.index("cancelling_paths")]
     assert lines[-1].startswith("± is the standard error over 16 seeds; a mean shown without one")
-    faithful = E.edge_table_markdown(results, faith)
+    faithful = results.to_markdown(errors="sem_nonzero", values=faith)
     eap = next(line for line in faithful.splitlines() if line.startswith("| eap |")).split(" | ")
     assert eap[2 + j] == "0.000"

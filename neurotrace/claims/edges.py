@@ -44,8 +44,10 @@ from ._shared import cell_mean, families, index, md
 from .expectations import (
     BAND,
     CONTROL,
+    EAP_IG_ENOUGH,
     FOOLED_BELOW,
     HOLDS_AT,
+    ROUNDING,
     SAMPLES,
     SWEEP_SEEDS,
     cell_failures,
@@ -54,9 +56,7 @@ from .expectations import (
     verdict,
 )
 from .facts import Facts, power_of_ten_above, scientific
-from .regimes import _cell_claims
-
-EAP_IG_ENOUGH = 512  # quadrature nodes that resolve the backup OR's narrow transitions (the prose quotes it)
+from .regimes import cell_claims
 
 SINGLE_EDGE = ("edge_patching", "edge_denoising", "eap", "eap_ig", "acdc")  # each scores one edge at a time
 
@@ -191,7 +191,6 @@ EDGE_ROLES = {
 }
 """What an edge of an edge-level network is (:func:`edge_roles`), in the words of the diagrams' legends."""
 
-ROUNDING = 1e-12  # "exactly, to rounding": far below any effect in these networks, far above float64's error
 
 
 def _node_layers(circuit) -> np.ndarray:
@@ -459,30 +458,6 @@ def edge_method_table() -> str:
     return "\n".join(lines)
 
 
-def edge_table_markdown(results: Results, faith: np.ndarray | None = None, digits: int = 3) -> str:
-    """Edge-level ``results`` as a markdown table, one row per method: the mean AUROC per regime, or,
-    ``faith`` given (``faithfulness_of(results)``), the mean faithfulness of each recovered circuit;
-    ``± s.e.`` only where the seeds disagree, and a line under the table says so (the layout of
-    ``Results.to_markdown(errors="sem_nonzero")``, which does not take edge-level results yet)."""
-    values = results.auroc if faith is None else np.asarray(faith, dtype=float)
-    n = results.seeds
-    mean = values.mean(axis=-1)
-    sem = values.std(axis=-1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(mean.shape)
-    shown = np.ptp(values, axis=-1) > 0  # every seed the same: the standard error is exactly 0
-    heads = [f"{c} (control)" if EDGE_CIRCUITS[c].complete == 0.0 else c for c in results.circuits]
-    lines = ["| method | family | " + " | ".join(heads) + " |", "|---|---|" + "---:|" * len(heads)]
-    for i, (method, family) in enumerate(zip(results.methods, families(results), strict=True)):
-        cells = [f"{mean[i, j]:.{digits}f}" + (f" ± {sem[i, j]:.{digits}f}" if shown[i, j] else "")
-                 for j in range(len(results.circuits))]
-        lines.append(f"| {method} | {family} | " + " | ".join(cells) + " |")
-    note = f"± is the standard error over {n} seeds"
-    if n < 2:
-        note = "One seed: no standard error"
-    elif not shown.all():
-        note += f"; a mean shown without one has standard error 0: all {n} seeds scored it the same"
-    return "\n".join([*lines, "", note + "."])
-
-
 def edge_why_table(regime: str, results: Results, faith: np.ndarray) -> str:
     """A markdown table of the methods ``regime`` fools: mean AUROC and faithfulness in ``results`` and
     the reason the regime gives."""
@@ -561,7 +536,7 @@ def edge_regime_page(regime: str, results: Results, faith: np.ndarray, first_see
     values["true_faith"] = float(min(truth))
     holding = [i for i, m in enumerate(results.methods) if verdict(mean[i]) == "holds"]
     claims = {
-        **_cell_claims(results, regime),  # expectation() reads either registry
+        **cell_claims(results, regime),  # expectation() reads either registry
         f"the true circuit of {regime} alone reproduces the network on every seed (faithfulness at least "
         f"{HOLDS_AT})": min(truth) >= HOLDS_AT,
         f"every method that holds on {regime} recovers a faithful circuit (mean faithfulness at least {HOLDS_AT})":

@@ -42,6 +42,10 @@ GAP_STEPS = 32  # ... the step count whose gap the guide quotes
 GAP_TOL = 0.01  # ... "enough": a completeness gap below this
 BUMP_SEEDS = 8  # exercise 4, going further: the bump centred on IG's baseline
 
+# The edge level (neurotrace.claims.edges)
+EAP_IG_ENOUGH = 512  # EAP-IG's quadrature nodes that resolve the backup OR's narrow transitions
+ROUNDING = 1e-12  # "exactly, to rounding": far below any effect in these networks, far above float64's error
+
 
 def regime_entry(name: str):
     """The registry entry of a regime at either level: ``CIRCUITS[name]`` or ``EDGE_CIRCUITS[name]``."""

@@ -38,7 +38,7 @@ def control_is_clean(regime) -> bool:
     return bool(np.array_equal(c.mixing, clean.mixing) and np.array_equal(c.forward(X), clean.forward(X)))
 
 
-def _cell_claims(results, regime) -> dict:
+def cell_claims(results, regime) -> dict:
     """One claim per method of ``results`` on ``regime``: the verdict its expectation states."""
     j = index(results, regime)
     mean = results.mean()[:, j]
@@ -93,7 +93,7 @@ def regime_page(regime: str, results, first_seed) -> Facts:
         values[f"sem_{method}"] = float(sem[i])
     if n_decoy:
         values["decoys_on_top_auroc"] = decoys_on_top(circuit)
-    facts = Facts(values, _cell_claims(results, regime))
+    facts = Facts(values, cell_claims(results, regime))
     story = STORIES.get(regime)
     return facts | story(circuit, results, first_seed) if story else facts
 
