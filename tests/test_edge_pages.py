@@ -59,7 +59,7 @@ def published(runs, sweeps, table):
     out = {"index": E.edge_part_page(results, faith) | E.edge_controls(control)}
     for name in REGIMES:
         facts = E.edge_regime_page(name, *runs[name])
-        out[name] = facts | (E.edge_phase(sweeps[name]) if name in sweeps else E.edge_controls(control))
+        out[name] = facts | (claims.phase(sweeps[name]) if name in sweeps else E.edge_controls(control))
     return out
 
 
@@ -225,14 +225,14 @@ def test_the_phase_facts_catch_a_target_that_never_breaks_and_an_unlisted_failur
     sweep = sweeps["backup_path"]
     auroc = sweep.auroc.copy()
     auroc[sweep.methods.index("edge_patching")] = 1.0
-    facts = E.edge_phase(dataclasses.replace(sweep, auroc=auroc))
+    facts = claims.phase(dataclasses.replace(sweep, auroc=auroc))
     assert failed_with(facts, "edge_patching holds at the control and stays fooled")
     assert failed_with(facts, "edge_patching is fooled at every band strength")
     auroc = sweep.auroc.copy()
     auroc[sweep.methods.index("edge_denoising"), list(sweep.strengths).index(1.5)] = 0.7
-    assert failed_with(E.edge_phase(dataclasses.replace(sweep, auroc=auroc)),
+    assert failed_with(claims.phase(dataclasses.replace(sweep, auroc=auroc)),
                        "edge_denoising holds at every band strength")
-    assert E.edge_phase(sweep)["breaks_at"] == claims.expectations.fooled_from(sweep.curve("edge_patching"),
+    assert claims.phase(sweep)["breaks_at"] == claims.expectations.fooled_from(sweep.curve("edge_patching"),
                                                                                sweep.strengths)
 
 

@@ -51,12 +51,12 @@ from .expectations import (
     SAMPLES,
     SWEEP_SEEDS,
     cell_failures,
-    fooled_from,
     fooled_where,
     verdict,
 )
 from .facts import Facts, power_of_ten_above, scientific
 from .regimes import cell_claims
+from .why import regime_table
 
 SINGLE_EDGE = ("edge_patching", "edge_denoising", "eap", "eap_ig", "acdc")  # each scores one edge at a time
 
@@ -410,15 +410,8 @@ def edge_failures(snapshot: EdgeSnapshot) -> list[dict]:
 
 
 def edge_regime_table(*, links: bool = False) -> str:
-    """A markdown table of the edge-level registry: each regime, what it plants, every method it fools
-    at strength 1, and the strength from which it stops changing. ``links``: to ``<name>.ipynb``."""
-    lines = ["| regime | what it plants | fools at strength 1 | complete from |", "|---|---|---|---:|"]
-    for name, regime in EDGE_CIRCUITS.items():
-        page = f"[{name}]({name}.ipynb)" if links else name
-        fools = ", ".join(f"`{m}`" for m in regime.fools) or "nothing (the control)"
-        complete = "—" if regime.complete is None else f"{regime.complete:g}"
-        lines.append(f"| {page} | {md(regime.description)} | {fools} | {complete} |")
-    return "\n".join(lines)
+    """:func:`~neurotrace.claims.why.regime_table` of the edge-level registry ``EDGE_CIRCUITS``."""
+    return regime_table(links=links, registry=EDGE_CIRCUITS)
 
 
 EDGE_SCORES = {
@@ -702,50 +695,6 @@ EDGE_STORIES = {
     "distractor_path": _distractor_story,
 }
 """Edge-level regime -> its page's own facts ``(circuit, results, faith, first_seed) -> Facts``."""
-
-
-def edge_phase(sweep) -> Facts:
-    """The facts of an edge-level regime's AUROC-vs-strength figure (``discovery.sweep_edges``).
-
-    Values: ``sweep_seeds``, ``sweep_top``, and for a regime with a target: ``target``,
-    ``holds_until`` (the last strength up to which it holds from the control on), ``breaks_at``
-    (the first from which it stays fooled); ``breaks_<method>`` for every method the regime lists.
-    Claims: every method but the baseline holds at the control strength; every method the regime
-    does not list holds at every strength of ``BAND`` on the grid, and every method it lists is
-    fooled there; the target holds at the control and stays fooled from some strength on.
-    """
-    regime = EDGE_CIRCUITS[check_choice(sweep.circuit, EDGE_CIRCUITS, "edge-level circuit")]
-    mean, grid = sweep.mean(), np.asarray(sweep.strengths)
-    family = [EDGE_METHODS[m].family if m in EDGE_METHODS else "?" for m in sweep.methods]
-    claims = {}
-    if CONTROL in grid:
-        k = int(np.flatnonzero(grid == CONTROL)[0])
-        for i, method in enumerate(sweep.methods):
-            if family[i] != "baseline":
-                claims[f"{method} holds at the control strength 0 of {sweep.circuit}"] = mean[i, k] >= HOLDS_AT
-    in_band = np.isin(grid, BAND)
-    values = {"sweep_seeds": sweep.seeds, "sweep_top": float(grid.max()), "fooled_below": FOOLED_BELOW,
-              "holds_at": HOLDS_AT}
-    for i, method in enumerate(sweep.methods):
-        if family[i] == "baseline" or not in_band.any():
-            continue
-        if method in regime.fools:
-            claims[f"{method} is fooled at every band strength of {sweep.circuit}"] = \
-                bool(mean[i, in_band].max() < FOOLED_BELOW)
-            values[f"breaks_{method}"] = fooled_from(mean[i], grid)
-        else:
-            claims[f"{method} holds at every band strength of {sweep.circuit}"] = \
-                bool(mean[i, in_band].min() >= HOLDS_AT)
-    if regime.target and regime.target in sweep.methods:
-        curve = sweep.curve(regime.target)
-        holding = np.flatnonzero(np.minimum.accumulate(curve >= HOLDS_AT))  # holds from the control on
-        breaks_at = fooled_from(curve, grid)
-        claims[f"{regime.target} holds at the control and stays fooled from some strength on"] = \
-            len(holding) > 0 and not np.isnan(breaks_at)
-        values["target"] = regime.target
-        values["holds_until"] = float(grid[holding[-1]]) if len(holding) else float("nan")
-        values["breaks_at"] = breaks_at
-    return Facts(values, claims)
 
 
 def edge_controls(results: Results) -> Facts:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..analysis import confounded_picture, default_data, suppressor_picture
 from ..circuits import CIRCUITS, SWITCH_CONTROL_GAIN, make_circuit
+from ..discovery import EDGE_METHODS
 from ..evaluate import evaluate
 from ..methods import METHODS
 from ._shared import (
@@ -26,7 +27,18 @@ from ._shared import (
     seed_scores,
     weight_reach,
 )
-from .expectations import BAND, CONTROL, FOOLED_BELOW, HOLDS_AT, IG_FAR, RANDOM_SE, expectation, fooled_from, verdict
+from .expectations import (
+    BAND,
+    CONTROL,
+    FOOLED_BELOW,
+    HOLDS_AT,
+    IG_FAR,
+    RANDOM_SE,
+    expectation,
+    fooled_from,
+    regime_entry,
+    verdict,
+)
 from .facts import Facts
 from .switches import are_switches, interaction_story, own_pathways, redundant_story
 
@@ -235,30 +247,39 @@ STORIES = {
 
 
 def phase(sweep) -> Facts:
-    """The facts of a regime's AUROC-vs-strength figure (``nt.sweep``).
+    """The facts of a regime's AUROC-vs-strength figure, at either level (``nt.sweep``, with
+    ``level="edge"`` for an edge-level regime).
 
-    Values: ``target`` (the regime's target), ``holds_until`` (the last strength up to which
-    it holds), ``breaks_at`` (the first from which it stays fooled), ``sweep_seeds``,
-    ``sweep_top``. Claims: every method but the baseline holds at the control strength, the
-    target holds then breaks, and every method the regime does not list holds at every
-    strength of ``BAND`` on the grid.
+    Values: ``sweep_seeds``, ``sweep_top``, and for a regime with a target: ``target``,
+    ``holds_until`` (the last strength up to which it holds from the control on), ``breaks_at``
+    (the first from which it stays fooled); ``breaks_<method>`` for every method the regime lists.
+    Claims: every method but the baseline holds at the control strength; every method the regime
+    does not list holds at every strength of ``BAND`` on the grid, and every method it lists is
+    fooled there; the target holds at the control and stays fooled from some strength on.
     """
-    regime = CIRCUITS[sweep.circuit]
-    mean, grid = sweep.mean(), sweep.strengths
+    regime = regime_entry(sweep.circuit)
+    registry = METHODS if sweep.circuit in CIRCUITS else EDGE_METHODS
+    mean, grid = sweep.mean(), np.asarray(sweep.strengths)
+    family = [registry[m].family if m in registry else "?" for m in sweep.methods]
     claims = {}
-    family = [METHODS[m].family if m in METHODS else "?" for m in sweep.methods]
     if CONTROL in grid:
         k = int(np.flatnonzero(grid == CONTROL)[0])
         for i, method in enumerate(sweep.methods):
             if family[i] != "baseline":
                 claims[f"{method} holds at the control strength 0 of {sweep.circuit}"] = mean[i, k] >= HOLDS_AT
     in_band = np.isin(grid, BAND)
-    for i, method in enumerate(sweep.methods):
-        if family[i] != "baseline" and method not in regime.fools and in_band.any():
-            claims[f"{method} holds at every band strength of {sweep.circuit}"] = \
-                bool(mean[i, in_band].min() >= HOLDS_AT)
     values = {"sweep_seeds": sweep.seeds, "sweep_top": float(grid.max()), "fooled_below": FOOLED_BELOW,
               "holds_at": HOLDS_AT}
+    for i, method in enumerate(sweep.methods):
+        if family[i] == "baseline" or not in_band.any():
+            continue
+        if method in regime.fools:
+            claims[f"{method} is fooled at every band strength of {sweep.circuit}"] = \
+                bool(mean[i, in_band].max() < FOOLED_BELOW)
+            values[f"breaks_{method}"] = fooled_from(mean[i], grid)
+        else:
+            claims[f"{method} holds at every band strength of {sweep.circuit}"] = \
+                bool(mean[i, in_band].min() >= HOLDS_AT)
     if regime.target and regime.target in sweep.methods:
         curve = sweep.curve(regime.target)
         holding = np.flatnonzero(np.minimum.accumulate(curve >= HOLDS_AT))  # holds from the control on

@@ -47,12 +47,13 @@ def explain(regime: str, method: str, strength: float, *, seed: int = 0, samples
     return f"not a failure {regime} is built to cause, and no diagnosis explains it"
 
 
-def regime_table(*, links: bool = False) -> str:
-    """A markdown table of the registry: each regime, what it plants, every method it fools at
-    strength 1, and the strength from which it stops changing. Read from ``CIRCUITS``; nothing
-    is built. ``links``: link each name to its book page (``<name>.ipynb``)."""
+def regime_table(*, links: bool = False, registry=None) -> str:
+    """A markdown table of a registry of regimes (default ``CIRCUITS``; the edge level passes
+    ``EDGE_CIRCUITS``): each regime, what it plants, every method it fools at strength 1, and the
+    strength from which it stops changing. Nothing is built. ``links``: link each name to its book
+    page (``<name>.ipynb``)."""
     lines = ["| regime | what it plants | fools at strength 1 | complete from |", "|---|---|---|---:|"]
-    for name, regime in CIRCUITS.items():
+    for name, regime in (CIRCUITS if registry is None else registry).items():
         page = f"[{name}]({name}.ipynb)" if links else name
         fools = ", ".join(f"`{m}`" for m in regime.fools) or "nothing (the control)"
         complete = "—" if regime.complete is None else f"{regime.complete:g}"
