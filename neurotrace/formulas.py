@@ -289,8 +289,8 @@ class Source:
 
     def _repr_markdown_(self) -> str:
         # A <details> element stays closed until clicked, in the built book and in JupyterLab alike.
-        return (f"<details><summary>The formula in numpy: <code>neurotrace.formulas</code>, "
-                f"<code>{self.method}</code></summary>\n\n```python\n{self.code}\n```\n\n</details>\n")
+        return (f"<details><summary>Show the formula in numpy: <code>neurotrace.formulas.{self.method}</code>"
+                f"</summary>\n\n```python\n{self.code}\n```\n\n</details>\n")
 
 
 def source(method: str, level: str = "input") -> Source:

@@ -152,8 +152,8 @@ def ig_nodes(steps: int, rule: str = "gausslegendre"):
 
 @functools.lru_cache(maxsize=64)
 def _ig_nodes(steps: int, rule: str):
-    # Cached: leggauss solves a (steps x steps) eigenproblem, O(steps^3) -- as long as a whole
-    # IG call at the default steps.
+    # Cached: leggauss solves a (steps x steps) eigenproblem, O(steps^3) (benchmarks/RESULTS.md,
+    # "Design notes").
     alphas, weights = _ig_nodes_uncached(steps, rule)
     alphas, weights = np.array(alphas, dtype=float), np.array(weights, dtype=float)
     alphas.setflags(write=False)  # shared by every call: no caller may edit them

@@ -370,8 +370,12 @@ def test_every_method_on_every_circuit(method, circuit):
 
 def test_random_is_uniform_and_follows_the_rng(linear3, X3):
     a = nt.attribute("random", linear3, X3, rng=nt.make_rng("tests", 1))
-    np.testing.assert_array_equal(a, nt.make_rng("tests", 1).uniform(size=3))
+    np.testing.assert_array_equal(a, nt.attribute("random", linear3, X3, rng=nt.make_rng("tests", 1)))
     assert not np.array_equal(a, nt.attribute("random", linear3, X3, rng=nt.make_rng("tests", 2)))
+    draws = np.concatenate([nt.attribute("random", linear3, X3, rng=nt.make_rng("tests", k)) for k in range(2000)])
+    assert np.all((draws >= 0) & (draws < 1))
+    # Uniform on [0, 1): each tenth of the interval holds a tenth of 6000 draws (binomial sd ~23).
+    assert np.all(np.abs(np.histogram(draws, bins=10, range=(0, 1))[0] - 600) < 120)
 
 
 def test_resample_patching_follows_the_rng(curved, X3):
