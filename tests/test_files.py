@@ -239,10 +239,15 @@ def cheap_harness(monkeypatch, tmp_path):
     monkeypatch.setattr(harness, "run_hidden", lambda progress=None: hidden)
     monkeypatch.setattr(harness, "run_band", lambda progress=None: [real])
     monkeypatch.setattr(harness, "run_sanity", lambda progress=None: sanity)
+    small = {"level": "edge", "seeds": 2, "samples": 32}
+    edge_real = nt.evaluate(**small)
+    edges = harness.EdgeTables(edge_real, harness.faithfulness_of(edge_real), nt.evaluate(labels="scrambled", **small),
+                               ())
+    monkeypatch.setattr(harness, "run_edges", lambda progress=None: edges)
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{harness.README_START}\nstale\n{harness.README_END}\noutro\n")
     monkeypatch.setattr(harness, "README", readme)
-    return readme, real, computed
+    return readme, (real, edge_real), computed
 
 
 @POSIX
@@ -254,7 +259,7 @@ def test_the_harness_keeps_both_files_modes(tmp_path, cheap_harness):
     readme.chmod(0o664)
     assert harness.main(["--out", str(results), "--quiet"]) == 0
     assert _mode(results) == 0o644 and _mode(readme) == 0o664
-    assert harness.readme_block(real) in readme.read_text()
+    assert harness.readme_block(*real) in readme.read_text()
     assert _listing(tmp_path) == ["README.md", "RESULTS.md"]
 
 
@@ -289,7 +294,7 @@ def test_the_harness_writes_through_a_symlinked_readme(tmp_path, cheap_harness, 
     link.symlink_to(readme.name)
     monkeypatch.setattr(harness, "README", link)
     assert harness.main(["--out", str(tmp_path / "RESULTS.md"), "--quiet"]) == 0
-    assert link.is_symlink() and harness.readme_block(real) in readme.read_text()
+    assert link.is_symlink() and harness.readme_block(*real) in readme.read_text()
 
 
 def test_the_harness_out_dash_writes_no_file(tmp_path, cheap_harness, capsys, monkeypatch):
@@ -299,7 +304,7 @@ def test_the_harness_out_dash_writes_no_file(tmp_path, cheap_harness, capsys, mo
     monkeypatch.setattr(harness, "write_files", lambda files: files and pytest.fail(f"wrote {list(files)}"))
     assert harness.main(["--out", "-", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("# neurotrace results") and real.to_markdown(errors="sem") in out
+    assert out.startswith("# neurotrace results") and all(r.to_markdown(errors="sem") in out for r in real)
     assert readme.read_text() == before and _listing(tmp_path) == ["README.md"]
 
 
@@ -314,6 +319,8 @@ HARNESS_KILLED = textwrap.dedent("""
     harness.run_hidden = lambda progress=None: None
     harness.run_band = lambda progress=None: None
     harness.run_sanity = lambda progress=None: None
+    edge = nt.evaluate(level="edge", seeds=1, samples=16)
+    harness.run_edges = lambda progress=None: harness.EdgeTables(edge, harness.faithfulness_of(edge), edge, ())
     folder, flag = Path(sys.argv[1]), Path(sys.argv[2])
     harness.README = folder / "README.md"
     real_replace = os.replace
