@@ -34,7 +34,7 @@ import inspect
 
 import numpy as np
 
-from ._checks import check_choice, check_labels, check_samples, check_seeds, check_strength
+from ._checks import check_choice, check_labels, check_names, check_samples, check_seeds, check_strength
 from ._rng import as_generator, make_rng
 from .deep import EDGE_CIRCUITS, make_deep_circuit
 from .methods import LEVELS, Method, abs_correlation, derangements, ig_nodes
@@ -348,15 +348,6 @@ def attribute_edges(method: str, circuit, X, *, rng=None, **options) -> np.ndarr
 LEVELS["edge"] = attribute_edges
 
 
-def _names(given, registry, what):
-    if given is None:
-        return tuple(registry)
-    given = (given,) if isinstance(given, str) else tuple(given)
-    if not given:
-        raise ValueError(f"{what}s must name at least one {what} (valid choices: {', '.join(registry)})")
-    return tuple(check_choice(g, registry, what) for g in given)
-
-
 def evaluate_edges(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512, labels: str = "real",
                    strength: float = 1.0, options=None, progress=None) -> Results:
     """Score edge ``methods`` (default: all) on edge-level ``circuits`` (default: all) over seeds.
@@ -369,8 +360,8 @@ def evaluate_edges(methods=None, circuits=None, *, seeds: int = 16, samples: int
     ``progress(done, total)`` after each method's run on one seed, as in ``nt.evaluate``, which
     calls this for ``level="edge"``.
     """
-    methods = _names(methods, EDGE_METHODS, "edge method")
-    circuits = _names(circuits, EDGE_CIRCUITS, "edge-level circuit")
+    methods = check_names(methods, EDGE_METHODS, "edge method")
+    circuits = check_names(circuits, EDGE_CIRCUITS, "edge-level circuit")
     seeds, samples = check_seeds(seeds), check_samples(samples)
     labels, strength = check_labels(labels), check_strength(strength)
     options = {} if options is None else dict(options)
@@ -465,7 +456,7 @@ def sweep_edges(circuit: str, strengths, *, methods=None, seeds: int = 16, sampl
     ``options`` and ``progress`` as in :func:`evaluate_edges` (``progress`` over the whole grid);
     ``nt.sweep(circuit, strengths, level="edge")`` calls this."""
     check_choice(circuit, EDGE_CIRCUITS, "edge-level circuit")
-    methods = _names(methods, EDGE_METHODS, "edge method")
+    methods = check_names(methods, EDGE_METHODS, "edge method")
     grid = np.array([check_strength(s) for s in np.atleast_1d(strengths)], dtype=float)
     per = len(methods) * check_seeds(seeds)
     auroc = np.stack([evaluate_edges(methods, circuit, seeds=seeds, samples=samples, strength=s, options=options,
