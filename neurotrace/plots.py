@@ -756,3 +756,12 @@ def attribution_patching_figure(circuit, X=None, X_patch=None, *, features=None,
     fig.suptitle(title or f"{circuit.name}: attribution patching's tangent vs the patch it estimates",
                  fontweight="bold")
     return fig
+
+
+def wide_auroc_table(results, *, title: str | None = None) -> Figure:
+    """:func:`auroc_table` at the text column's full width (``COLUMN_INCHES``): for rows with long names,
+    such as the Captum chapter's (``neurotrace.torch.captum_table``), whose labels would otherwise
+    squeeze the regimes' columns until their names overlap."""
+    fig = auroc_table(results, title=title)
+    fig.set_size_inches(COLUMN_INCHES, fig.get_size_inches()[1])
+    return fig

@@ -385,9 +385,10 @@ def test_captum_findings_hold(findings_inputs):
     assert facts["decoy_importance_most"] < facts["decoy_importance_fewest"]
     assert facts["decoy_inflation"] > 2 > 1.05 > facts["causal_inflation"] > 0.95  # the decoys' estimates inflate
     text = facts["discussion"]
-    for value in ("expected_gradients_suppressor", "gradient_shap_suppressor", "gradient_shap_at_max",
-                  "patching_redundant", "captum_feature_ablation_redundant"):
+    for value in ("expected_gradients_suppressor", "gradient_shap_at_max"):  # computed here: three digits
         assert f"{facts[value]:.3f}" in text, value
+    for value in ("gradient_shap_suppressor", "patching_redundant", "captum_feature_ablation_redundant"):
+        assert f"{facts[value]:.2f}" in text, value  # read off the table, which shows two
     assert f"{facts['decoy_inflation']:.1f} times" in text and "{numref}`fig-name`" in text
     assert f"with 1 draw to {facts['decoy_importance_most']:.2f} with 256" in text
     assert "{numref}" not in claims.captum_findings(both, draws).check()["discussion"]  # no figure, no reference
@@ -410,7 +411,9 @@ def test_captum_findings_refuse_what_is_not_so(findings_inputs):
 
 
 def test_the_chapter_says_where_captum_is_missing_and_why_its_settings_are_smaller():
-    text = claims.captum_missing(ImportError("captum is not installed (the [torch] extra installs it)"))
+    said = claims.captum_missing(ImportError("captum is not installed (the [torch] extra installs it)"))
+    assert max(len(line) for line in said.splitlines()) <= 80  # wrapped: no sideways scrolling on the page
+    text = " ".join(said.split())
     assert text.startswith("No Captum section here: captum is not installed") and "no table, no figure" in text
     res = bridge.captum_table(["captum_saliency"], ["clean"], seeds=1, samples=8)
     lead = claims.captum_lead(res)

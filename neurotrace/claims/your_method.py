@@ -43,9 +43,12 @@ def captum_missing(error) -> str:
     """What the page prints where importing the Captum bridge failed with ``error`` (an ``ImportError``
     from ``neurotrace.torch`` or its ``require_captum``, whose message names what is missing and the
     ``[torch]`` extra that installs it): there is no Captum section here, and why."""
-    return (f"No Captum section here: {error}\n"
-            "So this section shows no table, no figure and no discussion of Captum's methods; "
-            "install the extra and run this page again to see them.")
+    import textwrap
+
+    lines = (f"No Captum section here: {error}",
+             "So this section shows no table, no figure and no discussion of Captum's methods; install the "
+             "extra and run this page again to see them.")
+    return "\n".join(textwrap.fill(line, 80, break_long_words=False, break_on_hyphens=False) for line in lines)
 
 
 def your_method_page(results, curve=None, method: str = "abs_weight") -> Facts:
@@ -226,14 +229,14 @@ def _findings_text(v: dict, ablations, figure: str | None) -> str:
     shown = f" ({{numref}}`{figure}`)" if figure else ""
     names = {"captum_feature_ablation": "FeatureAblation", "captum_occlusion": "Occlusion"}
     ablating = " and ".join(names.get(m, f"`{m}`") for m in ablations)
-    scores = " and ".join(f"{v[f'{m}_redundant']:.3f}" for m in ablations)
+    scores = " and ".join(f"{v[f'{m}_redundant']:.2f}" for m in ablations)
     gradient_shap = (
         "**GradientShap is fooled where what it estimates is not.** GradientShap attributes "
         "$(x - x') \\odot \\nabla f(x' + \\alpha (x - x'))$ at random baselines $x'$ drawn from the data and random "
         "$\\alpha \\in [0, 1]$, averaged over a few draws per sample: an unbiased estimate of the *expected "
         "gradients*, integrated gradients averaged over baselines from the data. "
         f"Computed exactly, the expected gradients score {v['expected_gradients_suppressor']:.3f} on the suppressor; "
-        f"GradientShap scores {v['gradient_shap_suppressor']:.3f} in the table{shown}, with Captum's default "
+        f"GradientShap scores {v['gradient_shap_suppressor']:.2f} in the table{shown}, with Captum's default "
         "number of draws, "
         + (f"{v['gradient_shap_upto_64_low']:.3f}" if v["gradient_shap_upto_64_low"] == v["gradient_shap_upto_64_high"]
            else f"{v['gradient_shap_upto_64_low']:.3f} to {v['gradient_shap_upto_64_high']:.3f}")
@@ -254,6 +257,6 @@ def _findings_text(v: dict, ablations, figure: str | None) -> str:
         "copies its primary and takes over when the primary is 0, so setting any one feature to 0 changes no "
         "output, every importance is exactly 0, and a ranking that ties every feature scores 0.5. Noising "
         "patching puts another sample's value in instead, which the backup does not cover, and scores "
-        f"{v['patching_redundant']:.3f}: above chance, and still fooled (below {v['fooled_below']:g})."
+        f"{v['patching_redundant']:.2f}: above chance, and still fooled (below {v['fooled_below']:g})."
     )
     return gradient_shap + "\n\n" + zero
