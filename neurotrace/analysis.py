@@ -39,9 +39,17 @@ def unit_kinds(circuit) -> np.ndarray:
 
 
 def weight_reach(circuit) -> np.ndarray:
-    """How strongly the network reads each feature, ``sum_h |v_h W_hj|``: ``(n_features,)``; 0 for a
-    feature that no unit with an output weight reads."""
-    return np.abs(circuit.v[:, None] * circuit.W).sum(axis=0)
+    """How strongly the network reads each feature, ``sum_h |v_h W_hj|`` (``|v| @ |W|``, the very
+    expression of the book's example method, so its scores equal these exactly): ``(n_features,)``;
+    0 for a feature that no unit with an output weight reads."""
+    return np.abs(circuit.v) @ np.abs(circuit.W)
+
+
+def data_links(circuit) -> list[tuple[int, int]]:
+    """``(i, j)``: feature ``i`` is generated from feature ``j`` in the data (off-diagonal ``mixing``),
+    short links first (the network diagrams nest them: short brackets inside longer ones)."""
+    return sorted(((int(i), int(j)) for i, j in zip(*np.nonzero(circuit.mixing), strict=True) if i != j),
+                  key=lambda link: (abs(link[0] - link[1]), link))
 
 
 # --- integrated gradients along one path ---------------------------------------------------------
@@ -220,24 +228,28 @@ def unit_effects(circuit, X=None) -> dict:
 # --- the methods page: completeness and SmoothGrad's reach --------------------------------------
 
 
-def ig_completeness(circuit, X, baseline=None, **options):
+def ig_completeness(circuit, X, baseline=None, attributions=None, **options):
     """IG's completeness, row by row of ``X``: ``(change, total)``, each ``(n,)``.
 
     ``change = f(x) - f(x')`` from the baseline ``x'`` (default: all zeros) and ``total = sum_j
-    IG_j(x)`` (:func:`~neurotrace.methods.ig_attributions` with ``baseline`` and ``options``): equal
+    IG_j(x)``: the row sums of ``attributions (n, n_features)`` when given (a student's IG, say),
+    else of :func:`~neurotrace.methods.ig_attributions` with ``baseline`` and ``options``. Equal
     but for the quadrature error.
     """
     X = np.asarray(X, dtype=float)
     base = np.zeros(circuit.n_features) if baseline is None else np.asarray(baseline, dtype=float)
-    total = ig_attributions(circuit, X, baseline=baseline, **options).sum(axis=1)
+    if attributions is None:
+        attributions = ig_attributions(circuit, X, baseline=baseline, **options)
+    total = np.asarray(attributions, dtype=float).sum(axis=1)
     change = circuit.forward(X) - circuit.forward(base[None])[0]
     return change, total
 
 
-def completeness_gap(circuit, X, **options) -> float:
+def completeness_gap(circuit, X, baseline=None, attributions=None, **options) -> float:
     """Largest ``|sum_j IG_j(x) - (f(x) - f(x'))|`` over the rows of ``X``: IG's completeness error
-    (:func:`ig_completeness`; the all-zeros baseline unless ``options`` names another)."""
-    change, total = ig_completeness(circuit, X, **options)
+    (:func:`ig_completeness`: the all-zeros baseline unless ``baseline`` is given; the library's IG
+    with ``options`` unless ``attributions`` are)."""
+    change, total = ig_completeness(circuit, X, baseline, attributions, **options)
     return float(np.max(np.abs(total - change)))
 
 

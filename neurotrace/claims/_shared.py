@@ -14,6 +14,7 @@ import numpy as np
 from .._checks import check_choice
 from .._rng import make_rng
 from ..analysis import default_data
+from ..analysis import weight_reach as weight_reach  # the claims modules read it from here too
 from ..circuits import make_circuit
 from ..methods import METHODS, attribute, ig_attributions
 
@@ -89,11 +90,6 @@ def decoys_on_top(circuit) -> float:
     each of the ``n_decoy x n_causal`` pairs is lost, out of ``n_causal x n_other``."""
     n_causal, n_decoy = int(circuit.causal.sum()), int(circuit.decoy.sum())
     return 1 - n_decoy * n_causal / (n_causal * (circuit.n_features - n_causal))
-
-
-def weight_reach(circuit) -> np.ndarray:
-    """How much the network reads each feature, ``sum_h |v_h W_hj|`` (``|v| @ |W|``): ``(n_features,)``."""
-    return np.abs(circuit.v) @ np.abs(circuit.W)
 
 
 def same_network(a, b) -> bool:

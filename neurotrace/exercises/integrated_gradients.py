@@ -2,7 +2,9 @@
 
 The exercise asks for the midpoint rule. The trapezoid and Gauss-Legendre rules converge as
 fast and are accepted too; left and right Riemann sums are not: their error shrinks only
-like 1/steps, and completeness shows it.
+like 1/steps, and completeness shows it. ``completeness_gap(circuit, X, baseline, attributions)``,
+which the exercise's page and this checker measure a student's IG with, is the library's
+(:func:`neurotrace.analysis.completeness_gap`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._rng import make_rng
+from ..analysis import completeness_gap
 from ..methods import ig_attributions
 from ._cases import cases
 from ._feedback import Mistake, call, checker, close, expect_finite, expect_shape, fmt, worst_feature
@@ -38,12 +41,6 @@ def _ig_cases() -> list:
         (f"{small.where}, random baseline, steps=5", small.circuit, small.X, small_base, 5),
         (f"{small.where}, random baseline, steps=3", small.circuit, small.X, small_base, 3),
     ]
-
-
-def completeness_gap(circuit, X, baseline, attributions) -> float:
-    """Largest ``|sum_j IG_ij - (f(x_i) - f(x'))|`` over the samples."""
-    target = circuit.forward(X) - circuit.forward(np.broadcast_to(baseline, X.shape))
-    return float(np.abs(np.asarray(attributions).sum(axis=1) - target).max())
 
 
 def _explain(fn, where, c, X, base, steps, out, expected) -> str:
