@@ -25,20 +25,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import io
 import itertools
 import textwrap
-import time
 
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
 
 from ._checks import check_choice, check_strength
+from .analysis import data_links
 from .book_figure import COLUMN_INCHES, STYLE, BookFigure
 from .claims import FOOLED_BELOW, SAMPLES
 from .claims.edges import (
@@ -49,6 +47,7 @@ from .claims.edges import (
     acdc_default_tau,
     acdc_recovers,
     edge_failures,
+    edge_listing,
     edge_roles,
     edge_snapshot,
     node_roles,
@@ -57,9 +56,9 @@ from .claims.edges import (
 )
 from .deep import EDGE_CIRCUITS, make_deep_circuit
 from .discovery import EDGE_METHODS
-from .palette import CHANGE_COLOR, DATA_LINK_COLOR, ROLE_COLORS, method_style
-from .plots import sweep_panel
-from .widgets import Explorer, StaticSlider
+from .palette import CHANGE_COLOR, ROLE_COLORS, method_style
+from .plots import data_link_arrows, network_heading, network_legend, sweep_alt_lines, sweep_grid
+from .widgets import Explorer, StaticSlider, slider_caption
 
 # --- the palette ---------------------------------------------------------------------------------------
 
@@ -83,19 +82,6 @@ def outcomes(kept, truth) -> np.ndarray:
     ``"false"`` (kept, not true) or ``"other"``."""
     kept, truth = np.asarray(kept, dtype=bool), np.asarray(truth, dtype=bool)
     return np.where(truth, np.where(kept, "hit", "missed"), np.where(kept, "false", "other"))
-
-
-def edge_method_style(method: str) -> dict:
-    """``color`` and ``linestyle`` of an edge method: :func:`neurotrace.palette.method_style` over
-    ``EDGE_METHODS`` (fixed by its position there, a baseline grey and dotted)."""
-    return method_style(method, registry=EDGE_METHODS)
-
-
-def _listing(regime: str, method: str) -> str | None:
-    fools = EDGE_CIRCUITS[regime].fools
-    if method not in fools:
-        return None
-    return "target" if method == EDGE_CIRCUITS[regime].target else "listed"
 
 
 def strength_word(regime: str) -> str | None:
@@ -173,12 +159,6 @@ def _widths(circuit, low: float = 0.9, high: float = 4.2) -> np.ndarray:
     return low + (high - low) * np.log1p(w) / np.log1p(top)
 
 
-def _data_links(circuit) -> list[tuple[int, int]]:
-    """``(i, j)``: feature ``i`` generated from feature ``j`` in the data (off-diagonal mixing)."""
-    return sorted(((int(i), int(j)) for i, j in zip(*np.nonzero(circuit.mixing), strict=True) if i != j),
-                  key=lambda link: (abs(link[0] - link[1]), link))
-
-
 # --- the network diagram ---------------------------------------------------------------------------------
 
 NETWORK_INCHES = 9.0
@@ -214,17 +194,8 @@ def _network(circuit, reference, title):
                                          linewidths=widths[changed] + 7, capstyle="round", zorder=1))
     ax.add_collection(LineCollection(paths, colors=[EDGE_COLORS[r] for r in roles], linewidths=widths,
                                      linestyles=[EDGE_LINESTYLES[r] for r in roles], zorder=2))
-    links = _data_links(circuit)
-    for k, (i, j) in enumerate(links):
-        arm = 16 + 7 * k
-        style = f"arc,angleA=180,angleB=180,armA={arm},armB={arm},rad=5"
-        if changes["mixing"][i, j]:
-            ax.add_patch(FancyArrowPatch((x[j], y[j]), (x[i], y[i]), connectionstyle=style, arrowstyle="-",
-                                         color=CHANGE_COLOR, linewidth=6, alpha=0.9, zorder=1, shrinkA=9,
-                                         shrinkB=9))
-        ax.add_patch(FancyArrowPatch((x[j], y[j]), (x[i], y[i]), connectionstyle=style, arrowstyle="-|>",
-                                     mutation_scale=12, color=DATA_LINK_COLOR, linewidth=1.4,
-                                     linestyle=(0, (2, 2)), zorder=2, shrinkA=9, shrinkB=9))
+    links = data_links(circuit)
+    data_link_arrows(ax, x, y, links, changes["mixing"], arm=16, spread=7)
     n = circuit.n_nodes
     ax.scatter(x[:n], y[:n], s=620, c=[NODE_COLORS[r] for r in nodes], edgecolors="#303030", linewidths=1.1,
                zorder=4)
@@ -247,18 +218,11 @@ def _network(circuit, reference, title):
     if (nodes == "unused").any():
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=13, markerfacecolor=NODE_COLORS["unused"],
                               markeredgecolor="#303030", label="input no edge reads"))
-    if links:
-        handles.append(Line2D([], [], color=DATA_LINK_COLOR, linestyle=(0, (2, 2)), linewidth=1.4,
-                              label="generated from, in the data (not a weight)"))
-    if changes["edges"].any() or changes["features"].any():
-        handles.append(Line2D([], [], color=CHANGE_COLOR, linewidth=7, label="changes with the strength"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=12,
-               handlelength=3.2, columnspacing=1.4)
+    network_legend(fig, handles, links=bool(links), changed=changes["edges"].any() or changes["features"].any(),
+                   fontsize=12, handlelength=3.2, columnspacing=1.4)
     summary = strength_summary(circuit, changes)
-    word = strength_word(circuit.name) if circuit.name in EDGE_CIRCUITS else None
-    at = f"seed {circuit.seed}" + (f", {word} {circuit.strength:.2f}" if word else "")
-    fig.suptitle(title or f"The {circuit.name} network ({at})\n" + _balanced(summary[0].upper() + summary[1:]),
-                 fontweight="bold", fontsize=15)
+    head = network_heading(circuit, strength_word(circuit.name) if circuit.name in EDGE_CIRCUITS else None)
+    fig.suptitle(title or f"{head}\n" + _balanced(summary[0].upper() + summary[1:]), fontweight="bold", fontsize=15)
     fig.alt = network_alt_text(circuit, changes)
     return fig
 
@@ -447,9 +411,9 @@ def edge_bars(results, faith, *, title: str | None = None) -> BookFigure:
             mean = values.mean(axis=-1)
             sem = values.std(axis=-1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(m)
             for i, method in enumerate(results.methods):
-                listing = _listing(regime, method)
+                listing = edge_listing(regime, method)
                 ax.barh(ys[i], mean[i], xerr=sem[i], height=0.7, capsize=3, alpha=0.9,
-                        color=edge_method_style(method)["color"],
+                        color=method_style(method, EDGE_METHODS)["color"],
                         edgecolor=ROLE_COLORS["decoy"] if listing else "black", linewidth=2 if listing else 0.6,
                         hatch={"target": "//", "listed": ".."}.get(listing))
                 ax.text(max(mean[i], 0) + sem[i] + 0.03, ys[i], f"{mean[i]:.2f}", va="center", fontsize=12)
@@ -466,7 +430,7 @@ def edge_bars(results, faith, *, title: str | None = None) -> BookFigure:
         marks = {"target": " (the target)", "listed": " (listed)"}
         fig.alt = (f"Two bar charts of {setting_label(regime, results.strength)}, mean over {n} seeds: each method's "
                    "edge AUROC (left, chance 0.5 dashed) and the faithfulness of the circuit it recovers (right): "
-                   + "; ".join(f"{m}{marks.get(_listing(regime, m), '')} AUROC {auroc[i]:.2f}, faithfulness "
+                   + "; ".join(f"{m}{marks.get(edge_listing(regime, m), '')} AUROC {auroc[i]:.2f}, faithfulness "
                                f"{faithful[i]:.2f}" for i, m in enumerate(results.methods)) + ".")
         return fig
 
@@ -482,34 +446,14 @@ def edge_sweep(sweep, *, ncols: int = 3, title: str | None = None) -> BookFigure
     over seeds, the middle 80% of seeds as a band, chance dashed, strength 1 as a thin vertical); a
     method the regime lists gets a tinted panel, its target a stronger tint and "(target)"."""
     with matplotlib.rc_context(STYLE):
-        mean = sweep.mean()
-        low, high = sweep.band()
-        m = len(sweep.methods)
-        nrows, ncols = -(-m // ncols), min(ncols, m)
-        fig = BookFigure(figsize=(min(COLUMN_INCHES, 3.0 * ncols + 0.7), 1.95 * nrows + 1.2), layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
-        for ax in axes[m:]:
-            ax.set_visible(False)
-        for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
-            sweep_panel(ax, sweep.strengths, mean[i], (low[i], high[i]), method, edge_method_style(method),
-                        _listing(sweep.circuit, method))
-        for ax in axes[::ncols]:
-            ax.set_ylabel("edge AUROC")
-        for k, ax in enumerate(axes[:m]):
-            if k + ncols >= m:
-                ax.set_xlabel("strength")
-                ax.xaxis.set_tick_params(labelbottom=True)
+        fig, _ = sweep_grid(sweep, ncols=ncols, height=1.2, registry=EDGE_METHODS, listing=edge_listing,
+                            ylabel="edge AUROC", xlabel="strength")
         head = title or f"{sweep.circuit}: edge AUROC vs strength ({sweep.seeds} seeds)"
         fig.suptitle(f"{head}\n{SWEEP_KEY}", fontweight="bold", fontsize=13)
         grid = np.asarray(sweep.strengths, dtype=float)
-        lines = []
-        for i, method in enumerate(sweep.methods):
-            below = np.flatnonzero(mean[i] < FOOLED_BELOW)
-            mark = {"target": " (the target)", "listed": " (listed)"}.get(_listing(sweep.circuit, method), "")
-            where = f", below {FOOLED_BELOW:g} from {grid[below[0]]:g}" if len(below) else ""
-            lines.append(f"{method}{mark} {mean[i, 0]:.2f} at {grid[0]:g}{where}, {mean[i, -1]:.2f} at {grid[-1]:g}")
         fig.alt = (f"Small line charts, one per method, of the mean edge AUROC on {sweep.circuit} over {sweep.seeds} "
-                   f"seeds against the strength from {grid[0]:g} to {grid[-1]:g}: " + "; ".join(lines) + ".")
+                   f"seeds against the strength from {grid[0]:g} to {grid[-1]:g}: "
+                   + sweep_alt_lines(sweep, edge_listing) + ".")
         return fig
 
 
@@ -528,20 +472,13 @@ def _uid(*key) -> str:
 
 
 def frame_caption(snapshot) -> str:
-    """A strength frame's caption: every method's AUROC and faithfulness, and why each one below
-    ``claims.FOOLED_BELOW`` falls (:func:`neurotrace.claims.edges.edge_failures`)."""
-    below = edge_failures(snapshot)
-    marked = {f["method"] for f in below}
-    target = EDGE_CIRCUITS[snapshot.regime].target
-    parts = [f"{m} {a:.2f}" + (" ▼" if m in marked else "") + (" (target)" if m == target else "")
-             for m, a in snapshot.aurocs.items()]
+    """A strength frame's caption (:func:`neurotrace.widgets.slider_caption`): every method's AUROC
+    and faithfulness, and why each one below ``claims.FOOLED_BELOW`` falls
+    (:func:`neurotrace.claims.edges.edge_failures`)."""
     faith = " · ".join(f"{m} {f:.2f}" for m, f in snapshot.faithfulness.items())
-    lines = [f"{setting_label(snapshot.regime, snapshot.strength)}, seed 0. Edge AUROC: " + " · ".join(parts),
-             f"Faithfulness of the recovered circuit: {faith}"]
-    if below:
-        lines.append(f"▼ below {FOOLED_BELOW:g}, and why:")
-        lines += [f"{f['method']} {f['auroc']:.2f} ({f['kind']}): {f['reason']}" for f in below]
-    return "\n".join(lines)
+    return slider_caption(f"{setting_label(snapshot.regime, snapshot.strength)}, seed 0. Edge AUROC: ",
+                          snapshot.aurocs, EDGE_CIRCUITS[snapshot.regime].target, edge_failures(snapshot),
+                          also=[f"Faithfulness of the recovered circuit: {faith}"])
 
 
 def _encoded(png: bytes) -> str:
@@ -610,39 +547,23 @@ class EdgeExplorer(Explorer):
     Above the image, ``table`` shows every method's edge AUROC and faithfulness (one below
     ``claims.FOOLED_BELOW`` marked ▼ with its kind); below it, ``why`` gives each failure's reason
     (:func:`neurotrace.claims.edges.edge_failures`). ``seconds`` holds the last redraw's timings.
-    The − and + buttons step the strength (in Notebook 7 a focused slider loses ArrowLeft to the
-    heading-collapse shortcut). The buttons, the reasons and the display come from the
-    feature-level :class:`neurotrace.widgets.Explorer`; what is computed and drawn is the edge
-    level's. Display it by making it the last expression of a cell.
+    The controls, the redraw, the table and the reasons are the feature-level
+    :class:`neurotrace.widgets.Explorer`'s; what is computed and drawn is the edge level's (its
+    hooks, below). Display it by making it the last expression of a cell.
     """
+
+    REGIMES = EDGE_CIRCUITS
+    METHODS = EDGE_METHODS
+    WHAT = "edge-level circuit"
+    HEAD = "AUROC · faithful"
 
     def __init__(self, regime: str = "backup_path", strength: float = 1.0, *, methods=None,
                  samples: int = SAMPLES, max_strength: float = EDGE_EXPLORER_TOP, step: float = 0.05):
-        import ipywidgets as w
+        super().__init__(regime, strength, methods=methods, samples=samples, max_strength=max_strength, step=step)
 
-        check_choice(regime, EDGE_CIRCUITS, "edge-level circuit")
-        strength = check_strength(strength)
-        self.methods = tuple(EDGE_METHODS) if methods is None else tuple(methods)
-        self.samples = samples
+    def _prepare(self, circuit: str) -> None:
         self._grids = {}
-        self.regime = w.Dropdown(options=list(EDGE_CIRCUITS), value=regime, description="regime")
-        self.slider = w.FloatSlider(value=strength, min=0.0, max=max(float(max_strength), strength), step=step,
-                                    description="strength", readout_format=".2f", continuous_update=True,
-                                    style={"description_width": "initial"}, layout=w.Layout(width="28em"))
-        self.down, self.up = (w.Button(description=sign, tooltip=f"strength {sign} {step:g}",
-                                       layout=w.Layout(width="2.6em")) for sign in ("−", "+"))
-        self.down.on_click(lambda _: self.nudge(-1))
-        self.up.on_click(lambda _: self.nudge(+1))
-        self.table, self.why, self.status = w.HTML(), w.HTML(), w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
-        self.widget = w.VBox([w.HBox([self.regime, self.down, self.slider, self.up]), self.table, self.image,
-                              self.why, self.status])
-        self.slider.observe(self._changed, names="value")
-        self.regime.observe(self._changed, names="value")
         self.snapshot = None
-        self.failures = []
-        self.seconds = {}
-        self.show()
 
     def grid(self, regime: str) -> RecoveredGrid:
         """The drawing for ``regime``, built once and redrawn in place."""
@@ -650,40 +571,30 @@ class EdgeExplorer(Explorer):
             self._grids[regime] = RecoveredGrid(regime, self.methods)
         return self._grids[regime]
 
-    def show(self, regime: str | None = None, strength: float | None = None):
-        """Recompute and redraw for ``regime``/``strength`` (default: the widgets' values)."""
-        regime = self.regime.value if regime is None else regime
-        strength = self.slider.value if strength is None else strength
-        t0 = time.perf_counter()
-        self.snapshot = edge_snapshot(regime, strength, methods=self.methods, samples=self.samples)
-        t1 = time.perf_counter()
-        grid = self.grid(regime)
+    def _compute(self, circuit: str, strength: float) -> None:
+        self.snapshot = edge_snapshot(circuit, strength, methods=self.methods, samples=self.samples)
+
+    def _draw(self, circuit: str) -> bytes:
+        grid = self.grid(circuit)
         grid.update(self.snapshot)
-        self.image.value = grid.png(compress_level=1)
-        self.failures = edge_failures(self.snapshot)
-        self.table.value, self.why.value = self._table_html(), self._why_html()
-        t2 = time.perf_counter()
-        self.seconds = {"compute": t1 - t0, "draw": t2 - t1, "total": t2 - t0}
-        self.status.value = (f"<small>redraw {1e3 * self.seconds['total']:.0f} ms (library "
-                             f"{1e3 * self.seconds['compute']:.0f} ms, figure {1e3 * self.seconds['draw']:.0f} ms)"
-                             "</small>")
-        return self
+        return grid.png(compress_level=1)
+
+    def _failures(self) -> list[dict]:
+        return edge_failures(self.snapshot)
+
+    def _shown(self) -> str:
+        return self.snapshot.regime
+
+    def _value_html(self, method: str, auroc: float) -> str:
+        return f"<b>{auroc:.2f}</b> · {self.snapshot.faithfulness[method]:.2f}"
+
+    def _slider_label(self, circuit: str) -> str:
+        return "strength"
 
     @property
     def aurocs(self) -> dict:
         """``{method: edge AUROC}`` currently displayed."""
         return self.snapshot.aurocs
-
-    def _table_html(self) -> str:
-        target = EDGE_CIRCUITS[self.snapshot.regime].target
-        kinds = {f["method"]: f["kind"] for f in self.failures}
-        faith = self.snapshot.faithfulness
-        cells = "".join(
-            f"<div>{html.escape(m)}<br><b>{a:.2f}</b> · {faith[m]:.2f}"
-            + (f" ▼&nbsp;{html.escape(kinds[m])}" if m in kinds else " (target)" if m == target else "") + "</div>"
-            for m, a in self.aurocs.items())
-        return (f"<div style='display:flex;flex-wrap:wrap;gap:0.3em 1.4em;font-size:1.05em'>"
-                f"<div><b>AUROC · faithful</b></div>{cells}</div>")
 
 
 def explorer(regime: str = "backup_path", strength: float = 1.0, **options) -> EdgeExplorer:
@@ -692,7 +603,7 @@ def explorer(regime: str = "backup_path", strength: float = 1.0, **options) -> E
 
 
 __all__ = [
-    "EDGE_COLORS", "EDGE_LINESTYLES", "OUTCOMES", "outcomes", "edge_method_style", "layout", "network",
+    "EDGE_COLORS", "EDGE_LINESTYLES", "OUTCOMES", "outcomes", "layout", "network",
     "network_alt_text", "RecoveredDiagrams", "RecoveredGrid", "recovered_grid", "grid_alt_text", "edge_bars",
     "edge_sweep", "EdgeSlider", "frame_caption", "static_slider", "tau_caption", "tau_slider", "EdgeExplorer",
     "explorer",

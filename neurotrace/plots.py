@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from ._rng import make_rng
 from .analysis import (
     confounded_picture,
+    data_links,
     default_data,
     feature_roles,
     first_order_error,
@@ -45,6 +46,7 @@ from .book_figure import figure_png as figure_png
 from .circuits import CIRCUITS, switch_share
 from .claims import FOOLED_BELOW, scientific
 from .labels import failure_kind, feature_names, listing_of, strength_phrase, strength_word
+from .methods import METHODS
 from .palette import BASELINE_COLOR as BASELINE_COLOR
 from .palette import (
     CHANGE_COLOR,
@@ -365,6 +367,54 @@ UNIT_LABELS = {"core": "unit of the causal core", "decoy": "unit reading a decoy
 _UNIT_PLURALS = {"core": "Units of the causal core", "decoy": "Units reading a decoy",
                  "other": "Units reading noise", "idle": "Units with output weight 0"}
 NETWORK_INCHES = 8.0  # narrower than the column: shown near full size, its labels stay legible projected
+DATA_LINK_LABEL = "generated from, in the data (not a weight)"
+CHANGE_LABEL = "changes with the strength"
+
+
+def data_link_arrows(ax, x, y, links, changed, *, arm: int, spread: int) -> None:
+    """The data's links on a network diagram: for each ``(i, j)`` of ``links``
+    (:func:`neurotrace.analysis.data_links`, feature ``i`` generated from ``j``), a dotted bracket
+    from node ``j`` at ``(x[j], y[j])`` to node ``i``, out to the left of the input column, the
+    ``k``-th ``arm + spread * k`` points long (nested); a yellow halo under it where
+    ``changed[i, j]`` (the strength changes that link). The level's diagram (features, or the
+    edge level's inputs) passes its own node positions."""
+    from matplotlib.patches import FancyArrowPatch
+
+    for k, (i, j) in enumerate(links):
+        length = arm + spread * k
+        style = f"arc,angleA=180,angleB=180,armA={length},armB={length},rad=5"
+        if changed[i, j]:
+            ax.add_patch(FancyArrowPatch((x[j], y[j]), (x[i], y[i]), connectionstyle=style, arrowstyle="-",
+                                         color=CHANGE_COLOR, linewidth=6, alpha=0.9, zorder=1, shrinkA=9,
+                                         shrinkB=9))
+        ax.add_patch(FancyArrowPatch((x[j], y[j]), (x[i], y[i]), connectionstyle=style, arrowstyle="-|>",
+                                     mutation_scale=12, color=DATA_LINK_COLOR, linewidth=1.4, linestyle=(0, (2, 2)),
+                                     zorder=2, shrinkA=9, shrinkB=9))
+
+
+def network_legend(fig, handles, *, links: bool, changed: bool, **options) -> None:
+    """A network diagram's legend, two columns under the figure: ``handles`` (its nodes and edges),
+    then the data's links (:func:`data_link_arrows`) where ``links`` and the yellow halo where
+    ``changed``, as every level's diagram draws them. ``options``: ``fig.legend``'s spacing and
+    font size."""
+    from matplotlib.lines import Line2D
+
+    handles = list(handles)
+    if links:
+        handles.append(Line2D([], [], color=DATA_LINK_COLOR, linestyle=(0, (2, 2)), linewidth=1.4,
+                              label=DATA_LINK_LABEL))
+    if changed:
+        handles.append(Line2D([], [], color=CHANGE_COLOR, linewidth=7, label=CHANGE_LABEL))
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, **options)
+
+
+def network_heading(circuit, word: str | None) -> str:
+    """A network diagram's title line: ``"The suppressor network (seed 0, decoy strength 1.00)"``;
+    ``word``: how its regime names the strength, ``None`` for none (the control, an unregistered circuit)."""
+    at = f"seed {circuit.seed}" + (f", {word} {circuit.strength:.2f}" if word else "")
+    return f"The {circuit.name} network ({at})"
+
+
 def _names(prefix: str, indices) -> str:
     """Names for a list of indices, a run of three or more as a range: ``"f0–f5, f8, f9"``."""
     indices = sorted(int(i) for i in indices)
@@ -407,7 +457,6 @@ def network(circuit, *, reference: float = 0.0, title: str | None = None) -> Fig
     (:func:`neurotrace.analysis.strength_changes` against ``reference``, the control 0 by default).
     """
     from matplotlib.lines import Line2D
-    from matplotlib.patches import FancyArrowPatch
 
     changes = strength_changes(circuit, reference)
     h, d = circuit.W.shape
@@ -448,18 +497,8 @@ def network(circuit, *, reference: float = 0.0, title: str | None = None) -> Fig
         ax.plot([x_hid, x_hid + 0.12], [y_hid[u]] * 2, color=CHANGE_COLOR, linewidth=7, solid_capstyle="round",
                 zorder=1)
     # The data: feature i generated from feature j (off-diagonal mixing), on the left.
-    links = sorted(((i, j) for i, j in zip(*np.nonzero(circuit.mixing), strict=True) if i != j),
-                   key=lambda link: (abs(link[0] - link[1]), link))  # short links inside longer ones
-    for k, (i, j) in enumerate(links):
-        arm = 20 + 8 * k  # points: each link a bracket out to the left of the column, nested
-        style = f"arc,angleA=180,angleB=180,armA={arm},armB={arm},rad=5"
-        if changes["mixing"][i, j]:
-            ax.add_patch(FancyArrowPatch((x_in, y_in[j]), (x_in, y_in[i]), connectionstyle=style,
-                                         arrowstyle="-", color=CHANGE_COLOR, linewidth=6, alpha=0.9, zorder=1,
-                                         shrinkA=9, shrinkB=9))
-        ax.add_patch(FancyArrowPatch((x_in, y_in[j]), (x_in, y_in[i]), connectionstyle=style, arrowstyle="-|>",
-                                     mutation_scale=12, color=DATA_LINK_COLOR, linewidth=1.4, linestyle=(0, (2, 2)),
-                                     zorder=2, shrinkA=9, shrinkB=9))
+    links = data_links(circuit)
+    data_link_arrows(ax, np.full(d, x_in), y_in, links, changes["mixing"], arm=20, spread=8)
     node = {"s": 700, "linewidths": 1.2, "edgecolors": "#303030", "zorder": 4}
     halo = {"s": 1300, "color": CHANGE_COLOR, "zorder": 3, "linewidths": 0}
     ax.scatter(np.full(d, x_in), y_in, c=[ROLE_COLORS[r] for r in roles], **node)
@@ -489,19 +528,12 @@ def network(circuit, *, reference: float = 0.0, title: str | None = None) -> Fig
     handles += [Line2D([], [], marker="o", linestyle="", markersize=11, markerfacecolor=UNIT_COLORS[k],
                        markeredgecolor="#303030", label=UNIT_LABELS[k])
                 for k in ("core", "decoy", "other", "idle") if (kinds == k).any()]
-    if links:
-        handles.append(Line2D([], [], color=DATA_LINK_COLOR, linestyle=(0, (2, 2)), linewidth=1.4,
-                              label="generated from, in the data (not a weight)"))
-    if changes["units"].any() or changes["features"].any():
-        handles.append(Line2D([], [], color=CHANGE_COLOR, linewidth=7, label="changes with the strength"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=13,
-               handletextpad=0.4, columnspacing=1.2)
+    network_legend(fig, handles, links=bool(links), changed=changes["units"].any() or changes["features"].any(),
+                   fontsize=13, handletextpad=0.4, columnspacing=1.2)
     import textwrap
 
     summary = strength_summary(circuit, changes)
-    word = strength_word(circuit.name) if circuit.name in CIRCUITS else None
-    at = f"seed {circuit.seed}" + (f", {word} {circuit.strength:.2f}" if word else "")
-    head = f"The {circuit.name} network ({at})"
+    head = network_heading(circuit, strength_word(circuit.name) if circuit.name in CIRCUITS else None)
     fig.suptitle(title or head + "\n" + textwrap.fill(summary[0].upper() + summary[1:], 60), fontweight="bold",
                  fontsize=15)
     fig.alt = network_alt_text(circuit, changes)
@@ -527,7 +559,7 @@ def network_alt_text(circuit, changes=None) -> str:
     unread = np.flatnonzero(~reads.any(axis=0))
     if len(unread):
         sentences.append(f"No unit reads {_names('f', unread)}")
-    links = [(i, j) for i, j in zip(*np.nonzero(circuit.mixing), strict=True) if i != j]
+    links = data_links(circuit)
     for i in sorted({i for i, _ in links}):
         sources = [j for k, j in links if k == i]
         sentences.append(f"In the data, f{i} is generated from {_names('f', sources)}")
@@ -622,6 +654,46 @@ def sweep_panel(ax, strengths, mean, band, method: str, style: dict, listing: st
     ax.set_yticks([0.5, 0.75, 1.0])
 
 
+def sweep_grid(sweep, *, ncols: int, height: float, registry, listing, ylabel: str, xlabel: str):
+    """The small multiples of a sweep figure, at either level: one :func:`sweep_panel` per method of
+    ``sweep`` (its colour ``method_style(method, registry)``, its tint ``listing(regime, method)``), ``ncols`` a row,
+    ``ylabel`` down the left, ``xlabel`` under the bottom panel of each column; ``height``: the
+    inches above and below the panels (titles). Returns ``(fig, axes)``, the unused axes hidden."""
+    mean = sweep.mean()
+    low, high = sweep.band()
+    m = len(sweep.methods)
+    nrows, ncols = _grid(m, ncols)
+    fig = BookFigure(figsize=(min(COLUMN_INCHES, 3.0 * ncols + 0.7), 1.95 * nrows + height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax in axes[m:]:
+        ax.set_visible(False)
+    for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
+        sweep_panel(ax, sweep.strengths, mean[i], (low[i], high[i]), method, method_style(method, registry),
+                    listing(sweep.circuit, method))
+    for ax in axes[::ncols]:
+        ax.set_ylabel(ylabel)
+    for k, ax in enumerate(axes[:m]):
+        if k + ncols >= m:
+            ax.set_xlabel(xlabel)
+            ax.xaxis.set_tick_params(labelbottom=True)
+    return fig, axes
+
+
+def sweep_alt_lines(sweep, listing) -> str:
+    """Each method's curve of ``sweep`` in words, for a sweep figure's alt text: its mean at the
+    first and last strengths, where it first falls below ``claims.FOOLED_BELOW``, and whether the
+    regime lists it (``listing(regime, method)``)."""
+    mean = sweep.mean()
+    grid = np.asarray(sweep.strengths, dtype=float)
+    lines = []
+    for i, method in enumerate(sweep.methods):
+        below = np.flatnonzero(mean[i] < FOOLED_BELOW)
+        mark = {"target": " (the target)", "listed": " (listed)"}.get(listing(sweep.circuit, method) or "", "")
+        where = f", below {FOOLED_BELOW:g} from {grid[below[0]]:g}" if len(below) else ""
+        lines.append(f"{method}{mark} {mean[i, 0]:.2f} at {grid[0]:g}{where}, {mean[i, -1]:.2f} at {grid[-1]:g}")
+    return "; ".join(lines)
+
+
 @_styled
 def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
     """AUROC against strength on one regime: one small panel per method.
@@ -634,25 +706,10 @@ def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
     figure within ``COLUMN_INCHES`` with every title whole and fonts legible when projected;
     the key (``SWEEP_KEY``) fills the grid's first free slot, or follows the title if none is free.
     """
-    mean = sweep.mean()
-    low, high = sweep.band()
     word = strength_word(sweep.circuit)
-    nrows, ncols = _grid(len(sweep.methods), ncols)
-    width = min(COLUMN_INCHES, 3.0 * ncols + 0.7)
-    fig = BookFigure(figsize=(width, 1.95 * nrows + 1.0), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    fig, axes = sweep_grid(sweep, ncols=ncols, height=1.0, registry=METHODS, listing=listing_of, ylabel="AUROC",
+                           xlabel=word or "strength (no effect)")
     free = axes[len(sweep.methods):]
-    for ax in free:
-        ax.set_visible(False)
-    for i, (ax, method) in enumerate(zip(axes, sweep.methods, strict=False)):
-        sweep_panel(ax, sweep.strengths, mean[i], (low[i], high[i]), method, method_style(method),
-                    listing_of(sweep.circuit, method))
-    for ax in axes[::ncols]:
-        ax.set_ylabel("AUROC")
-    for k, ax in enumerate(axes[: len(sweep.methods)]):
-        if k + ncols >= len(sweep.methods):
-            ax.set_xlabel(word or "strength (no effect)")
-            ax.xaxis.set_tick_params(labelbottom=True)
     name = sweep.circuit if word else f"{sweep.circuit} (control)"
     head = title or f"{name}: AUROC vs {word or 'strength'} ({sweep.seeds} seeds)"
     if len(free):
@@ -665,14 +722,9 @@ def sweep_curves(sweep, *, ncols: int = 3, title: str | None = None) -> Figure:
     else:
         fig.suptitle(f"{head}\n{SWEEP_KEY_LINE}", fontweight="bold")
     grid = np.asarray(sweep.strengths, dtype=float)
-    lines = []
-    for i, method in enumerate(sweep.methods):
-        below = np.flatnonzero(mean[i] < FOOLED_BELOW)
-        listing = {"target": " (the target)", "listed": " (listed)"}.get(listing_of(sweep.circuit, method) or "", "")
-        where = f", below {FOOLED_BELOW:g} from {grid[below[0]]:g}" if len(below) else ""
-        lines.append(f"{method}{listing} {mean[i, 0]:.2f} at {grid[0]:g}{where}, {mean[i, -1]:.2f} at {grid[-1]:g}")
     fig.alt = (f"Small line charts, one per method, of the mean AUROC on {name} over {sweep.seeds} seeds against "
-               f"the {word or 'strength'} from {grid[0]:g} to {grid[-1]:g}: " + "; ".join(lines) + ".")
+               f"the {word or 'strength'} from {grid[0]:g} to {grid[-1]:g}: " + sweep_alt_lines(sweep, listing_of)
+               + ".")
     return fig
 
 

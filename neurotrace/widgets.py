@@ -76,18 +76,24 @@ def failures(results, *, samples: int = 512) -> list[dict]:
     return out
 
 
-def _caption(results, samples: int = 512) -> str:
-    regime = results.circuits[0]
-    target = CIRCUITS[regime].target
-    below = failures(results, samples=samples)
+def slider_caption(head: str, aurocs: dict, target: str | None, below: list[dict], also=()) -> str:
+    """A slider frame's caption, at either level: ``head`` and every AUROC (▼ where ``below`` lists
+    the method, "(target)" after ``target``), then the lines ``also``, then why each failure in
+    ``below`` (:func:`failures`' dicts) falls, its kind in words (:data:`~neurotrace.labels.FAILURE_KINDS`)."""
     marked = {f["method"] for f in below}
     parts = [f"{m} {a:.2f}" + (" ▼" if m in marked else "") + (" (target)" if m == target else "")
-             for m, a in aurocs(results).items()]
-    lines = [f"{setting_label(regime, results.strength)}. AUROC: " + " · ".join(parts)]
+             for m, a in aurocs.items()]
+    lines = [head + " · ".join(parts), *also]
     if below:
         lines.append(f"▼ below {FOOLED_BELOW:g}, and why:")
         lines += [f"{f['method']} {f['auroc']:.2f} ({FAILURE_KINDS[f['kind']]}): {f['reason']}" for f in below]
     return "\n".join(lines)
+
+
+def _caption(results, samples: int = 512) -> str:
+    regime = results.circuits[0]
+    return slider_caption(f"{setting_label(regime, results.strength)}. AUROC: ", aurocs(results),
+                         CIRCUITS[regime].target, failures(results, samples=samples))
 
 
 # --- the live explorer ------------------------------------------------------------------------
@@ -103,21 +109,35 @@ class Explorer:
     gives the reason for each (:func:`failures`). ``seconds`` holds the last redraw's
     timings (``compute``: the library, ``draw``: the figure, ``total``), shown under the figure.
     Display it by making it the last expression of a cell.
+
+    The controls, the redraw and the table are written here once for every level: another level's
+    explorer (:class:`neurotrace.edge_figures.EdgeExplorer`) sets ``REGIMES``, ``METHODS`` and
+    ``WHAT`` and overrides the hooks :meth:`_prepare`, :meth:`_compute`, :meth:`_draw`,
+    :meth:`_failures`, :meth:`_shown` and :meth:`_value_html` (and :meth:`_slider_label`).
     """
+
+    REGIMES = CIRCUITS
+    """The regimes the menu offers."""
+    METHODS = METHODS
+    """The registry ``methods`` are checked against (all of it by default)."""
+    WHAT = "circuit"
+    """What the error message for an unknown regime calls one."""
+    HEAD = "AUROC"
+    """The table's heading."""
 
     def __init__(self, circuit: str = "confounded", strength: float = 1.0, *, methods=None,
                  samples: int = 512, max_strength: float = 3.0, step: float = 0.05):
         import ipywidgets as w
 
-        check_choice(circuit, CIRCUITS, "circuit")
+        check_choice(circuit, self.REGIMES, self.WHAT)
         strength = check_strength(strength)
-        self.methods = check_names(methods, METHODS, "method")
+        self.methods = check_names(methods, self.METHODS, "method")
         self.samples = samples
-        self.strips = RankStrips(self.methods, make_circuit(circuit).n_features)
-        self.regime = w.Dropdown(options=list(CIRCUITS), value=circuit, description="regime")
+        self._prepare(circuit)
+        self.regime = w.Dropdown(options=list(self.REGIMES), value=circuit, description="regime")
         self.slider = w.FloatSlider(
             value=strength, min=0.0, max=max(float(max_strength), strength), step=step,
-            description=_slider_label(circuit), readout_format=".2f", continuous_update=True,
+            description=self._slider_label(circuit), readout_format=".2f", continuous_update=True,
             style={"description_width": "initial"}, layout=w.Layout(width="28em"))
         # − and + step the strength by `step`: in Notebook 7 a focused slider loses ArrowLeft to the
         # heading-collapse shortcut, so the explorer does not rely on the arrow keys (dragging the
@@ -135,10 +155,40 @@ class Explorer:
         self.widget = w.VBox([controls, self.table, self.image, self.why, self.status])
         self.slider.observe(self._changed, names="value")
         self.regime.observe(self._changed, names="value")
-        self.results = None
         self.failures = []
         self.seconds = {}
         self.show()
+
+    # --- the hooks: what a level computes and draws --------------------------------------------
+
+    def _prepare(self, circuit: str) -> None:
+        """Before the first :meth:`show`: the drawing, and no result yet."""
+        self.strips = RankStrips(self.methods, make_circuit(circuit).n_features)
+        self.results = None
+
+    def _compute(self, circuit: str, strength: float) -> None:
+        self.results = first_seed(circuit, strength, methods=self.methods, samples=self.samples)
+
+    def _draw(self, circuit: str) -> bytes:
+        """The computed state as PNG bytes."""
+        self.strips.update(self.results)
+        return self.strips.png()
+
+    def _failures(self) -> list[dict]:
+        return failures(self.results, samples=self.samples)
+
+    def _shown(self) -> str:
+        """The regime on screen."""
+        return self.results.circuits[0]
+
+    def _value_html(self, method: str, auroc: float) -> str:
+        """A method's cell in the table, under its name."""
+        return f"<b>{auroc:.2f}</b>"
+
+    def _slider_label(self, circuit: str) -> str:
+        return _slider_label(circuit)
+
+    # --- written once ------------------------------------------------------------------------------
 
     def _changed(self, change):
         self.show()
@@ -153,13 +203,12 @@ class Explorer:
         circuit = self.regime.value if circuit is None else circuit
         strength = self.slider.value if strength is None else strength
         t0 = time.perf_counter()
-        self.results = first_seed(circuit, strength, methods=self.methods, samples=self.samples)
+        self._compute(circuit, strength)
         t1 = time.perf_counter()
-        self.strips.update(self.results)
-        self.image.value = self.strips.png()
-        self.failures = failures(self.results, samples=self.samples)
+        self.image.value = self._draw(circuit)
+        self.failures = self._failures()
         self.table.value, self.why.value = self._table_html(), self._why_html()
-        self.slider.description = _slider_label(circuit)
+        self.slider.description = self._slider_label(circuit)
         t2 = time.perf_counter()
         self.seconds = {"compute": t1 - t0, "draw": t2 - t1, "total": t2 - t0}
         self.status.value = (f"<small>redraw {1e3 * self.seconds['total']:.0f} ms (library "
@@ -174,14 +223,14 @@ class Explorer:
 
     def _table_html(self) -> str:
         """Every AUROC; each one below ``claims.FOOLED_BELOW`` marked ▼ with its kind."""
-        target = CIRCUITS[self.results.circuits[0]].target
+        target = self.REGIMES[self._shown()].target
         kinds = {f["method"]: f["kind"] for f in self.failures}
         cells = "".join(
-            f"<div>{html.escape(m)}<br><b>{a:.2f}</b>"
+            f"<div>{html.escape(m)}<br>{self._value_html(m, a)}"
             + (f" ▼&nbsp;{html.escape(kinds[m])}" if m in kinds else " (target)" if m == target else "") + "</div>"
             for m, a in self.aurocs.items())
         return (f"<div style='display:flex;flex-wrap:wrap;gap:0.3em 1.4em;font-size:1.05em'>"
-                f"<div><b>AUROC</b></div>{cells}</div>")  # wraps on a narrow screen
+                f"<div><b>{self.HEAD}</b></div>{cells}</div>")  # wraps on a narrow screen
 
     def _why_html(self) -> str:
         """The reason for each AUROC below ``claims.FOOLED_BELOW`` (:func:`failures`)."""

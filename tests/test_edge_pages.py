@@ -18,6 +18,7 @@ import pytest
 from neurotrace import claims, deep, discovery
 from neurotrace.claims import edges as E
 from neurotrace.claims.facts import quoted_names
+from neurotrace.labels import FAILURE_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book" / "edges"
@@ -353,8 +354,9 @@ def test_the_strength_slider_has_a_frame_and_a_reasoned_caption_per_strength():
     assert all(base64.b64decode(f).startswith(b"\x89PNG") for f in slider.frames)
     caption = slider.captions[1]
     snapshot = E.edge_snapshot("cancelling_paths", 1.0, samples=128)
-    for failure in E.edge_failures(snapshot):
-        assert f"{failure['method']} {failure['auroc']:.2f} ({failure['kind']}): {failure['reason']}" in caption
+    for failure in E.edge_failures(snapshot):  # its kind in words, as the explorer says it
+        kind = FAILURE_KINDS[failure["kind"]]
+        assert f"{failure['method']} {failure['auroc']:.2f} ({kind}): {failure['reason']}" in caption
     assert deep.EDGE_CIRCUITS["cancelling_paths"].fools["edge_patching"] in caption
     control = E.edge_failures(E.edge_snapshot("cancelling_paths", 0.0, samples=128))
     assert {f["method"] for f in control} <= {"random"} and "▼ (target)" not in slider.captions[0]
@@ -396,6 +398,20 @@ def test_the_explorer_recomputes_on_a_move_and_a_regime_switch():
     assert "edge_correlation" not in explorer.why.value
     explorer.regime.value = "backup_path"
     assert explorer.snapshot.regime == "backup_path" and bytes(explorer.image.value).startswith(b"\x89PNG")
+    explorer.nudge(+20)  # back to strength 1: backup_path's target, edge patching, is fooled
+    faith = explorer.snapshot.faithfulness["edge_patching"]
+    assert explorer.aurocs["edge_patching"] < claims.FOOLED_BELOW
+    assert f"edge_patching<br><b>{explorer.aurocs['edge_patching']:.2f}</b> · {faith:.2f} ▼&nbsp;target" \
+        in explorer.table.value
+    assert explorer.slider.description == "strength" and set(explorer.seconds) == {"compute", "draw", "total"}
+
+
+def test_the_explorer_checks_its_regime_and_methods():
+    pytest.importorskip("ipywidgets")
+    with pytest.raises(ValueError, match="unknown edge-level circuit"):
+        ef.explorer("suppressor")
+    with pytest.raises(ValueError, match="unknown method"):
+        ef.explorer("backup_path", methods=("eap", "eapp"))
 
 
 def test_edge_tables_show_the_error_only_where_the_seeds_disagree(table):

@@ -10,13 +10,23 @@ pytest.importorskip("ipywidgets", reason='the explorer needs the [book] extra: p
 from neurotrace import widgets  # noqa: E402
 
 
-def test_minus_and_plus_step_the_strength_and_redraw():
-    explorer = widgets.explorer("suppressor", 1.0, step=0.25, max_strength=1.5)
+def _edge_explorer(**options):
+    edge_figures = pytest.importorskip("neurotrace.edge_figures")
+    return edge_figures.explorer("backup_path", 1.0, samples=64, **options)
+
+
+@pytest.mark.parametrize("make, shown", [
+    (lambda **o: widgets.explorer("suppressor", 1.0, **o), "results"),
+    (_edge_explorer, "snapshot"),  # the edge level's explorer: the same controls, written once in widgets
+], ids=["features", "edges"])
+def test_minus_and_plus_step_the_strength_and_redraw(make, shown):
+    explorer = make(step=0.25, max_strength=1.5)
     assert [b.description for b in (explorer.down, explorer.up)] == ["−", "+"]
-    assert explorer.down in explorer.widget.children[0].children and explorer.up in explorer.widget.children[0].children
-    before = explorer.results
+    assert explorer.widget.children[0].children == (explorer.regime, explorer.down, explorer.slider, explorer.up)
+    before = getattr(explorer, shown)
     explorer.up.click()
-    assert explorer.slider.value == 1.25 and explorer.results is not before  # redrawn at the new strength
+    assert explorer.slider.value == 1.25 and getattr(explorer, shown) is not before  # redrawn at the new strength
+    assert getattr(explorer, shown).strength == pytest.approx(1.25)
     explorer.up.click()
     explorer.up.click()
     assert explorer.slider.value == 1.5  # stops at the top of the range

@@ -367,15 +367,24 @@ def edge_snapshot(regime: str, strength: float = 1.0, *, methods=None, samples: 
     return EdgeSnapshot(results, faithfulness_of(results)[:, 0, 0])
 
 
+def edge_listing(regime: str, method: str) -> str | None:
+    """``"target"`` if ``method`` is edge-level ``regime``'s target, ``"listed"`` if its ``fools``
+    lists it otherwise, else ``None`` (the edge level's :func:`neurotrace.labels.listing_of`)."""
+    entry = EDGE_CIRCUITS[regime]
+    if method not in entry.fools:
+        return None
+    return "target" if method == entry.target else "listed"
+
+
 def edge_failure_kind(regime: str, method: str, value: float) -> str | None:
     """``None`` when ``value`` (an AUROC) is not below ``FOOLED_BELOW``; else the kind of failure:
     ``"target"`` (the regime's target), ``"listed"`` (another method its ``fools`` lists),
     ``"baseline"`` (the random baseline) or ``"not listed"``."""
     if not value < FOOLED_BELOW:
         return None
-    entry = EDGE_CIRCUITS[regime]
-    if method in entry.fools:
-        return "target" if method == entry.target else "listed"
+    listed = edge_listing(regime, method)
+    if listed:
+        return listed
     if method in EDGE_METHODS and EDGE_METHODS[method].family == "baseline":
         return "baseline"
     return "not listed"
