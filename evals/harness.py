@@ -26,8 +26,8 @@ import numpy as np
 import neurotrace as nt
 from neurotrace import claims
 from neurotrace._io import NotWritable, check_writable, write_files, write_text_atomic
-from neurotrace.cli import Progress
 from neurotrace.discovery import faithfulness_of
+from neurotrace.progress import Progress
 from neurotrace.results import CONTROL_REGIMES
 from neurotrace.sanity import randomization_check
 

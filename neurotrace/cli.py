@@ -16,7 +16,9 @@ group, never in an order that would read as a ranking. A method that falls below
 ``neurotrace._checks``. Nothing else prints a traceback either: a failing plug-in, output that
 cannot be written (a closed or full stdout) and Ctrl-C are one line (or none) and a documented
 exit status (``EXIT``); ``--debug`` or ``NEUROTRACE_DEBUG=1`` prints a failure's traceback.
-A long run shows its progress on stderr when stderr is a terminal (``Progress``; ``--quiet``).
+A long run shows its progress on stderr when stderr is a terminal (:mod:`neurotrace.progress`;
+``--quiet``); how the output is written -- encodable, a failed write one line -- is
+:mod:`neurotrace.output`.
 Plug-ins load only for the commands that use methods (``NEEDS_METHODS``).
 """
 
@@ -28,9 +30,6 @@ import json
 import os
 import sys
 import textwrap
-import threading
-import time
-import traceback
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -54,8 +53,10 @@ from .discovery import EDGE_METHODS, faithfulness_of
 from .evaluate import LEVELS, run_seed
 from .hidden import HIDDEN_TRUTHS
 from .methods import PluginError, check_options
+from .output import OutputError, Paint, error, flush_stdout, silence_stdout, write
 from .plugins import ENV_VAR as PLUGINS_VAR
 from .plugins import import_plugin, load_plugins, split_plugin_args
+from .progress import Progress
 from .scoring import tie_groups
 
 
@@ -95,17 +96,7 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message, file=None):
         if not message:
             return
-        file = file or sys.stderr
-        if file is None:
-            raise OutputError("standard output is closed")
-        try:
-            file.write(_encodable(message, file))
-            file.flush()
-        except BrokenPipeError:
-            raise
-        except (OSError, ValueError) as err:
-            _silence_stdout()
-            raise OutputError(getattr(err, "strerror", None) or str(err)) from None
+        write(message, file or sys.stderr)
 
 
 # --- options: flag, then NEUROTRACE_<NAME>, then the library's default ---------------------
@@ -266,119 +257,6 @@ def method_options(args, registry=None) -> dict:
 
 def _shown_options(options: dict) -> str:
     return " ".join(f"{m}.{k}={v}" for m, given in options.items() for k, v in given.items())
-
-
-# --- colour: only on a terminal, never with NO_COLOR ----------------------------------------
-
-
-class Paint:
-    """ANSI colour for one stream; a no-op unless it is a TTY and NO_COLOR is unset or empty."""
-
-    CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32"}
-
-    def __init__(self, stream):
-        self.on = (_isatty(stream) and not os.environ.get("NO_COLOR")
-                   and os.environ.get("TERM") != "dumb")
-
-    def __call__(self, text: str, style: str) -> str:
-        return f"\033[{self.CODES[style]}m{text}\033[0m" if self.on else text
-
-
-def _isatty(stream) -> bool:
-    """True for an open terminal; False for None (a closed descriptor), a file, a closed stream."""
-    try:
-        return stream is not None and stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-# --- progress: on stderr, only on a terminal, only for runs longer than DELAY seconds ----------
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-class Progress:
-    """``progress(done, total)`` for ``evaluate``/``run_seed``: one line on ``stream``, rewritten in place.
-
-    Silent unless ``stream`` is a terminal and ``enabled`` (``--quiet`` turns it off), and until
-    the run has taken ``DELAY`` seconds: a quick command prints nothing. While one step runs long
-    (one method on a million samples) a heartbeat redraws the elapsed time every ``BEAT`` seconds,
-    so a long run always shows a sign of life. ``close()`` erases the line, so the output that
-    follows starts on a clean line.
-    """
-
-    DELAY = 1.0  # seconds before the first line
-    EVERY = 0.2  # seconds between redraws
-    BEAT = 1.0  # with no news for this long, redraw the elapsed time
-
-    def __init__(self, stream, *, enabled: bool = True, label: str = "", clock=time.monotonic,
-                 heartbeat: bool = True):
-        self.stream, self.label, self.clock = stream, label, clock
-        self.on = enabled and _isatty(stream)
-        self.start, self.last, self.width, self.state = clock(), None, 0, None
-        self.heartbeat, self._lock, self._stop, self._thread = heartbeat, threading.Lock(), None, None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.on:
-            return
-        self.state = (done, total)
-        if self.heartbeat and self._stop is None:
-            self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._beat, name="neurotrace-progress", daemon=True)
-            self._thread.start()
-        self._render(done, total, self.EVERY)
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self.BEAT / 4):
-            if self.state is not None:
-                self._render(*self.state, self.BEAT)
-
-    def _render(self, done: int, total: int, quiet_for: float) -> None:
-        """Draw, unless the run is younger than DELAY or the line is younger than ``quiet_for``."""
-        with self._lock:
-            now = self.clock()
-            elapsed = now - self.start
-            if not self.on or elapsed < self.DELAY or (
-                    self.last is not None and now - self.last < quiet_for and done < total):
-                return
-            self.last = now
-            line = f"{self.label}{done:,}/{total:,} ({100 * done / max(total, 1):.0f}%) in {_duration(elapsed)}"
-            if 0 < done < total:
-                line += f", about {_duration(elapsed * (total - done) / done)} left"
-            self._draw(line)
-
-    def _draw(self, line: str) -> None:
-        old = self.width
-        self.width = max(old, len(line))  # first: a Ctrl-C right after the write still erases all of it
-        try:
-            self.stream.write("\r" + line + " " * max(0, old - len(line)))
-            self.stream.flush()
-        except (OSError, ValueError):
-            self.on = False
-            return
-        self.width = len(line)
-
-    def close(self) -> None:
-        """Stop the heartbeat and erase the line, if one was drawn."""
-        if self._stop is not None:
-            self._stop.set()
-            self._thread.join(timeout=5)
-            self._stop = self._thread = None
-        with self._lock:
-            if self.on and self.width:
-                try:
-                    self.stream.write("\r" + " " * self.width + "\r")
-                    self.stream.flush()
-                except (OSError, ValueError):
-                    pass
-            self.width = 0
 
 
 # --- printing helpers -------------------------------------------------------------------------
@@ -854,80 +732,6 @@ def _env_on(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-# --- output: nothing is lost silently, nothing prints a traceback ------------------------------
-
-
-class OutputError(Exception):
-    """stdout cannot take the output: closed, full, or another write error."""
-
-
-# Plain stand-ins for the few non-ASCII characters the output uses, for a stdout that cannot
-# encode them (PYTHONIOENCODING=ascii, a C locale): the output is the same, spelled in ASCII.
-ASCII = str.maketrans({"±": "+/-", "×": "x", "—": "--", "–": "-", "−": "-", "…": "...", "≥": ">=", "≤": "<=",
-                       "≈": "~", "φ": "phi", "·": ".", "’": "'", "‘": "'", "“": '"', "”": '"', "→": "->"})
-
-
-def _encodable(text: str, stream) -> str:
-    """``text`` as ``stream`` can encode it: ASCII stand-ins, then backslash escapes for the rest."""
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
-        return text
-    except UnicodeEncodeError:
-        text = text.translate(ASCII)
-        return text.encode(encoding, "backslashreplace").decode(encoding)
-    except LookupError:  # an encoding Python does not know: let the stream decide
-        return text
-
-
-def _silence_stdout() -> None:
-    """Point fd 1 at /dev/null, so the interpreter's final flush of stdout cannot fail again."""
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (AttributeError, OSError, ValueError):
-        pass
-
-
-def _write(text: str) -> None:
-    """Print ``text`` and flush; ``OutputError`` if stdout is closed or the write fails."""
-    out = sys.stdout
-    if out is None:
-        raise OutputError("standard output is closed")
-    try:
-        out.write(_encodable(text + "\n", out))
-        out.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, ValueError) as err:  # ValueError: a closed file object
-        _silence_stdout()
-        raise OutputError(getattr(err, "strerror", None) or str(err)) from None
-
-
-def _error(line: str, exc: BaseException | None = None) -> None:
-    """One line on stderr (and ``exc``'s traceback before it, if given); silent if stderr is closed."""
-    err = sys.stderr
-    if err is None:
-        return
-    try:
-        if exc is not None:
-            traceback.print_exception(type(exc), exc, exc.__traceback__, file=err)
-        err.write(" ".join(line.split()) + "\n")
-        err.flush()
-    except (OSError, ValueError):
-        pass
-
-
-def _flush_stdout() -> bool:
-    """Flush stdout after argparse printed --help or --version; False if that failed."""
-    try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        return True
-    except (OSError, ValueError):
-        _silence_stdout()
-        return False
-
-
 def main(argv=None) -> int:
     """Entry point of the ``neurotrace`` console script and ``python -m neurotrace``.
 
@@ -946,44 +750,44 @@ def main(argv=None) -> int:
         try:
             args = build_parser().parse_args(argv)
         except SystemExit as done:  # --help, --version: argparse printed and exits
-            if not _flush_stdout():
-                _error("neurotrace: error: cannot write the output")
+            if not flush_stdout():
+                error("neurotrace: error: cannot write the output")
                 return EXIT["failure"]
             return done.code if isinstance(done.code, int) else EXIT["ok"]
         prog = args.prog
         progress = Progress(sys.stderr, enabled=not args.quiet, label=f"{prog}: ")
         text = args.run(args, Paint(sys.stdout), progress)
         progress.close()
-        _write(text)
+        write(text + "\n", sys.stdout)
     except UsageError as err:
-        _error(str(err))
+        error(str(err))
         return EXIT["usage"]
     except PluginError as err:
         _close(progress)
-        _error(f"{prog}: error: {err}" + ("" if debug else f" ({DEBUG_FLAG} shows the traceback)"),
-               err if debug else None)
+        error(f"{prog}: error: {err}" + ("" if debug else f" ({DEBUG_FLAG} shows the traceback)"),
+              err if debug else None)
         return EXIT["failure"]
     except ValueError as err:  # the library's input checks: already one line, naming the value
         _close(progress)
-        _error(f"{prog}: error: {err}")
+        error(f"{prog}: error: {err}")
         return EXIT["usage"]
     except OutputError as err:
-        _error(f"{prog}: error: cannot write the output: {err}")
+        error(f"{prog}: error: cannot write the output: {err}")
         return EXIT["failure"]
     except BrokenPipeError:  # e.g. `neurotrace table | head -3`: the reader has gone, say nothing
-        _silence_stdout()
+        silence_stdout()
         return EXIT["failure"]
     except MemoryError as err:
         _close(progress)
-        _error(f"{prog}: error: out of memory; use fewer --samples or --seeds", err if debug else None)
+        error(f"{prog}: error: out of memory; use fewer --samples or --seeds", err if debug else None)
         return EXIT["failure"]
     except KeyboardInterrupt:
         _close(progress)
         return EXIT["interrupted"]
     except Exception as err:  # a bug: still one line, and the traceback on request
         _close(progress)
-        _error(f"{prog}: internal error: {type(err).__name__}: {err}"
-               + ("" if debug else f" ({DEBUG_FLAG} shows the traceback)"), err if debug else None)
+        error(f"{prog}: internal error: {type(err).__name__}: {err}"
+              + ("" if debug else f" ({DEBUG_FLAG} shows the traceback)"), err if debug else None)
         return EXIT["failure"]
     return EXIT["ok"]
 

@@ -24,6 +24,7 @@ import pytest
 import neurotrace as nt
 from neurotrace import cli, plugins
 from neurotrace._checks import MAX_SAMPLES, MAX_SEED, MAX_SEEDS, MAX_STRENGTH
+from neurotrace.progress import Progress
 
 SCRIPT = shutil.which("neurotrace")
 ATTR = ["attribute", "--method", "gradient", "--circuit", "suppressor"]
@@ -187,7 +188,7 @@ class _Clock:
 
 def test_progress_only_on_a_terminal_after_a_second_and_erased():
     clock, tty = _Clock(), _Terminal()
-    progress = cli.Progress(tty, label="neurotrace table: ", clock=clock, heartbeat=False)
+    progress = Progress(tty, label="neurotrace table: ", clock=clock, heartbeat=False)
     progress(0, 80)
     clock.now = 0.5
     progress(10, 80)
@@ -203,7 +204,7 @@ def test_progress_only_on_a_terminal_after_a_second_and_erased():
     progress.close()
     assert tty.getvalue().endswith("\r" + " " * len("neurotrace table: 80/80 (100%) in 3s") + "\r")
     for stream, enabled in ((io.StringIO(), True), (_Terminal(), False), (None, True)):
-        quiet = cli.Progress(stream, enabled=enabled, clock=clock, heartbeat=False)
+        quiet = Progress(stream, enabled=enabled, clock=clock, heartbeat=False)
         clock.now += 10
         quiet(1, 2)
         quiet.close()
@@ -211,10 +212,10 @@ def test_progress_only_on_a_terminal_after_a_second_and_erased():
 
 
 def test_a_long_single_step_still_shows_a_sign_of_life(monkeypatch):
-    monkeypatch.setattr(cli.Progress, "DELAY", 0.0)
-    monkeypatch.setattr(cli.Progress, "BEAT", 0.2)
+    monkeypatch.setattr(Progress, "DELAY", 0.0)
+    monkeypatch.setattr(Progress, "BEAT", 0.2)
     tty = _Terminal()
-    progress = cli.Progress(tty, label="neurotrace attribute: ")
+    progress = Progress(tty, label="neurotrace attribute: ")
     progress(0, 1)  # one method, and it takes a while: no tick until it is done
     first = tty.getvalue().count("\r")
     time.sleep(1.0)
