@@ -373,6 +373,17 @@ def test_registries_are_restored_when_the_block_fails():
     assert nt.METHODS == before_m and nt.CIRCUITS == before_c
 
 
+def test_registered_circuit_lists_what_the_circuit_says_it_fools_and_checks_the_builder():
+    with ex.registered_circuit("my_bump", solutions.bump_decoy):
+        assert tuple(nt.CIRCUITS["my_bump"].fools) == solutions.bump_decoy().fools == ("gradient",)
+        assert nt.make_circuit("my_bump").name == "my_bump"
+    assert "my_bump" not in nt.CIRCUITS
+    with pytest.raises(TypeError, match="must accept \\(strength, seed\\)"):
+        with ex.registered_circuit("mine", lambda: solutions.bump_decoy()):
+            pass
+    assert "mine" not in nt.CIRCUITS
+
+
 @pytest.mark.parametrize("name, message", [
     ("clean", "circuit 'clean' is already registered"),
     ("not a name", "circuit name must be a Python identifier"),

@@ -2,43 +2,29 @@
 
 Inside ``with registered_method(...)`` / ``with registered_circuit(...)`` the name works in
 ``nt.evaluate`` like any built-in; on leaving, the registries are as before, so a notebook
-cell can be re-run without a "name already registered" error.
+cell can be re-run without a "name already registered" error. Both are the library's
+``nt.registered_method`` / ``nt.registered_circuit`` with the defaults an exercise wants: a
+method is a ``"proxy"`` unless said otherwise, and a circuit's ``fools`` are read off the
+circuit its builder returns.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-from ..circuits import CIRCUITS, Regime
-from ..methods import METHODS, register_method, unregister_method
+from .. import circuits, methods
 
 
-@contextmanager
 def registered_method(name: str, fn, *, family: str = "proxy", summary: str = ""):
-    """Register ``fn(circuit, X, rng) -> (n_features,)`` as method ``name`` for the ``with`` block."""
-    method = register_method(name, fn, family=family, summary=summary)
-    try:
-        yield method
-    finally:
-        if METHODS.get(name) is method:
-            unregister_method(name)
+    """Register ``fn(circuit, X, rng) -> (n_features,)`` as method ``name`` for the ``with`` block
+    (:func:`neurotrace.registered_method`; ``family`` ``"proxy"`` by default)."""
+    return methods.registered_method(name, fn, family=family, summary=summary)
 
 
 @contextmanager
 def registered_circuit(name: str, builder):
-    """Add ``builder(strength=1.0, seed=0) -> Circuit`` to ``nt.CIRCUITS`` as ``name`` for the block."""
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"circuit name must be a Python identifier (got {name!r})")
-    if name in CIRCUITS:
-        raise ValueError(f"circuit {name!r} is already registered (registered: {', '.join(CIRCUITS)})")
-    if not callable(builder):
-        raise ValueError(f"circuit {name!r} needs a builder function (got {type(builder).__name__})")
-    # The registry holds Regime entries: what the circuit claims is read off one built circuit.
-    built = builder(strength=1.0, seed=0)
-    regime = Regime(name, builder, built.description, {m: "" for m in built.fools})
-    CIRCUITS[name] = regime
-    try:
+    """Add ``builder(strength=1.0, seed=0) -> Circuit`` to ``nt.CIRCUITS`` as ``name`` for the block
+    (:func:`neurotrace.registered_circuit`), with the ``fools`` its circuit at strength 1 names."""
+    _, build = circuits.as_builder(builder, name)  # a builder that is not one: a TypeError naming it
+    with circuits.registered_circuit(name, builder, fools=build(strength=1.0, seed=0).fools):
         yield builder
-    finally:
-        if CIRCUITS.get(name) is regime:
-            del CIRCUITS[name]
