@@ -23,10 +23,7 @@ built: :class:`neurotrace.widgets.StaticSlider`);
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
-import itertools
 import textwrap
 
 import matplotlib
@@ -58,7 +55,7 @@ from .deep import EDGE_CIRCUITS, make_deep_circuit
 from .discovery import EDGE_METHODS
 from .palette import CHANGE_COLOR, ROLE_COLORS, method_style
 from .plots import data_link_arrows, network_heading, network_legend, sweep_alt_lines, sweep_grid
-from .widgets import Explorer, StaticSlider, slider_caption
+from .widgets import Explorer, StaticSlider, frames_slider, slider_caption, strength_grid
 
 # --- the palette ---------------------------------------------------------------------------------------
 
@@ -459,16 +456,9 @@ def edge_sweep(sweep, *, ncols: int = 3, title: str | None = None) -> BookFigure
 
 # --- kernel-free sliders ---------------------------------------------------------------------------------------
 
-_ids = itertools.count()
-
-
 EdgeSlider = StaticSlider
 """The kernel-free slider: :class:`neurotrace.widgets.StaticSlider` with its ``word`` (``"strength"``,
 ``"threshold τ"``); its ``strengths`` hold the slider's values, whatever they measure."""
-
-
-def _uid(*key) -> str:
-    return f"nt-edge-slider-{hashlib.sha1(repr(key).encode()).hexdigest()[:8]}-{next(_ids)}"
 
 
 def frame_caption(snapshot) -> str:
@@ -481,29 +471,23 @@ def frame_caption(snapshot) -> str:
                           also=[f"Faithfulness of the recovered circuit: {faith}"])
 
 
-def _encoded(png: bytes) -> str:
-    return base64.b64encode(png).decode("ascii")
-
-
 def static_slider(regime: str, strengths=EDGE_STRENGTHS, *, start: float = 1.0, methods=None,
                   samples: int = SAMPLES) -> EdgeSlider:
     """Kernel-free slider over ``regime``'s strength: one recovered-edges grid per strength (seed 0,
     :func:`neurotrace.claims.edges.edge_snapshot`), its caption every AUROC, every faithfulness and
     the reason for each failure. ``start``: the strength shown first (the nearest grid point)."""
     check_choice(regime, EDGE_CIRCUITS, "edge-level circuit")
-    grid = [check_strength(s) for s in np.atleast_1d(strengths)]
-    if not grid:
-        raise ValueError("strengths must hold at least one strength (got none)")
+    grid = strength_grid(strengths)
+    start = check_strength(start)
     drawing = RecoveredGrid(regime, methods)
-    frames, captions = [], []
-    for s in grid:
-        snapshot = edge_snapshot(regime, s, methods=drawing.methods, samples=samples)
+
+    def frame(strength):
+        snapshot = edge_snapshot(regime, strength, methods=drawing.methods, samples=samples)
         drawing.update(snapshot)
-        frames.append(_encoded(drawing.png()))
-        captions.append(frame_caption(snapshot))
-    start_index = int(np.argmin(np.abs(np.array(grid) - check_strength(start))))
-    return StaticSlider(regime, grid, frames, captions, start_index, _uid(regime, grid, drawing.methods, samples),
-                        word="strength")
+        return drawing.png(), frame_caption(snapshot)
+
+    return frames_slider(regime, grid, frame, start=start, key=(regime, grid, drawing.methods, samples),
+                         word="strength")
 
 
 def tau_caption(regime: str, tau: float, run: dict) -> str:
@@ -524,17 +508,16 @@ def tau_slider(regime: str = "backup_path", taus=ACDC_TAUS, *, start: float | No
     check_choice(regime, EDGE_CIRCUITS, "edge-level circuit")
     taus = [float(t) for t in taus]
     drawing = RecoveredDiagrams(regime, 1, ncols=1, panel=(8.0, 5.6), labels=True, top=0.15)
-    frames, captions = [], []
-    for tau in taus:
+
+    def frame(tau):
         run = acdc_recovers(regime, tau)
         drawing.show(0, run["kept"], f"{regime}, strength 1, seed 0\nACDC at τ = {tau:g}: keeps {run['true_kept']} "
                                      f"of {run['n_true']} true edges and {run['false_kept']} others; faithfulness "
                                      f"{run['faithfulness']:.2f}")
-        frames.append(_encoded(drawing.png()))
-        captions.append(tau_caption(regime, tau, run))
+        return drawing.png(), tau_caption(regime, tau, run)
+
     start = acdc_default_tau() if start is None else float(start)
-    start_index = int(np.argmin(np.abs(np.array(taus) - start)))
-    return StaticSlider(regime, taus, frames, captions, start_index, _uid(regime, "tau", taus), word="threshold τ")
+    return frames_slider(regime, taus, frame, start=start, key=(regime, "tau", taus), word="threshold τ")
 
 
 # --- the live explorer --------------------------------------------------------------------------------------

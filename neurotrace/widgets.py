@@ -387,6 +387,30 @@ class StaticSlider:
         return self.html
 
 
+def strength_grid(strengths) -> list[float]:
+    """A slider's strengths, each checked (:func:`~neurotrace._checks.check_strength`); at least one."""
+    grid = [check_strength(s) for s in np.atleast_1d(strengths)]
+    if not grid:
+        raise ValueError("strengths must hold at least one strength (got none)")
+    return grid
+
+
+def frames_slider(regime: str, values, frame, *, start: float, key, word: str | None = None) -> StaticSlider:
+    """A :class:`StaticSlider` over ``values`` at any level: ``frame(value) -> (png, caption)`` draws
+    each frame (PNG bytes, inlined as base64); the frame nearest ``start`` is shown first; ``key``
+    (what the frames depend on) makes the element's id, ``nt-slider-<regime>-<hash>-<n>``, unique
+    on the page; ``word`` labels the range (:class:`StaticSlider`)."""
+    frames, captions = [], []
+    for value in values:
+        png, caption = frame(value)
+        frames.append(base64.b64encode(png).decode("ascii"))
+        captions.append(caption)
+    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:8]
+    first = int(np.argmin(np.abs(np.array(values) - start)))
+    return StaticSlider(regime, values, frames, captions, first, f"nt-slider-{regime}-{digest}-{next(_ids)}",
+                        word=word)
+
+
 def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1.0, methods=None,
                   samples: int = 512) -> StaticSlider:
     """Kernel-free slider for ``circuit``: one frame per strength, each from :func:`first_seed`.
@@ -394,18 +418,14 @@ def static_slider(circuit: str, strengths=DEFAULT_STRENGTHS, *, start: float = 1
     ``start`` is the strength shown first (the grid point nearest to it).
     """
     check_choice(circuit, CIRCUITS, "circuit")
-    grid = [check_strength(s) for s in np.atleast_1d(strengths)]
-    if not grid:
-        raise ValueError("strengths must hold at least one strength (got none)")
+    grid = strength_grid(strengths)
+    start = check_strength(start)
     methods = check_names(methods, METHODS, "method")
     strips = RankStrips(methods, make_circuit(circuit).n_features)
-    frames, captions = [], []
-    for s in grid:
-        results = first_seed(circuit, s, methods=methods, samples=samples)
+
+    def frame(strength):
+        results = first_seed(circuit, strength, methods=methods, samples=samples)
         strips.update(results)
-        frames.append(base64.b64encode(strips.png(compress_level=6)).decode("ascii"))
-        captions.append(_caption(results, samples))
-    digest = hashlib.sha1(repr((circuit, grid, methods, samples)).encode()).hexdigest()[:8]
-    uid = f"nt-slider-{circuit}-{digest}-{next(_ids)}"
-    start_index = int(np.argmin(np.abs(np.array(grid) - check_strength(start))))
-    return StaticSlider(circuit, grid, frames, captions, start_index, uid)
+        return strips.png(compress_level=6), _caption(results, samples)
+
+    return frames_slider(circuit, grid, frame, start=start, key=(circuit, grid, methods, samples))
