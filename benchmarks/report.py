@@ -58,6 +58,9 @@ DESIGN_NOTES = [
     "times faster than a full matplotlib render and PNG save (48 ms against 530 ms for ten methods on the shared "
     "2-core machine under load). Idle, a whole explorer redraw took about 30 ms: 7 ms in the library, 22 ms for the "
     "figure.",
+    "`neurotrace.torch.captum_method` runs torch on one thread while a Captum method works (and puts the "
+    "setting back): these networks are tiny, and torch's thread pool costs more than it saves -- on this shared "
+    "2-core machine two threads made FeatureAblation about 28 times slower.",
 ]
 """Why the fast paths are built as they are, and the measurement behind each choice, written under "Design notes"
 in RESULTS.md. Measured once, when the choice was made (ratios on the shared 2-core machine, under load), not by a

@@ -182,7 +182,7 @@ def _captum_context(rng):
     FeaturePermutation, NoiseTunnel, Lime, KernelShap), numpy's (GradientShap's path points and
     its choice of baselines) and Python's; each is seeded from ``rng`` and put back after.
     One thread: these networks are tiny, and torch's thread pool costs more than it saves
-    (two threads made FeatureAblation 28x slower on a shared machine). DeepLift's warning about
+    (benchmarks/RESULTS.md, "Design notes"). DeepLift's warning about
     the hooks it sets and Lime's and KernelShap's about fitting one model per sample, repeated on
     every call, are silenced.
     """
