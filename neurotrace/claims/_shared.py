@@ -16,6 +16,7 @@ from .._rng import make_rng
 from ..analysis import default_data
 from ..analysis import weight_reach as weight_reach  # the claims modules read it from here too
 from ..circuits import make_circuit
+from ..deep import make_deep_circuit
 from ..methods import METHODS, attribute, ig_attributions
 
 # --- reading Results ----------------------------------------------------------------------------------
@@ -55,9 +56,11 @@ def to_the_top(mask) -> np.ndarray:
 
 
 def seed_circuits(regime, results, strength=None):
-    """The circuits of ``regime`` behind ``results``, one per seed (at ``results.strength`` by default)."""
+    """The circuits of ``regime`` behind ``results``, one per seed (at ``results.strength`` by default):
+    the deep networks of edge-level results, else the feature level's circuits."""
     strength = results.strength if strength is None else strength
-    return [make_circuit(regime, strength=strength, seed=s) for s in range(results.seeds)]
+    make = make_deep_circuit if results.level == "edge" else make_circuit
+    return [make(regime, strength=strength, seed=s) for s in range(results.seeds)]
 
 
 def seed_scores(method, circuit, X=None) -> np.ndarray:

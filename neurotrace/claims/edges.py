@@ -15,6 +15,7 @@ import numpy as np
 
 from .._checks import check_choice, check_strength
 from .._rng import make_rng
+from ..analysis import default_data
 from ..deep import (
     BACKUP_COMPLETE,
     BACKUP_CONTROL_GAIN,
@@ -40,7 +41,7 @@ from ..discovery import (
 )
 from ..evaluate import Results
 from ..scoring import auroc
-from ._shared import cell_mean, families, index, md
+from ._shared import cell_mean, families, index, md, seed_circuits
 from .expectations import (
     BAND,
     CONTROL,
@@ -132,8 +133,7 @@ def true_circuits_are_faithful(*, seeds: int = SWEEP_SEEDS, samples: int = SAMPL
     the network (the construction's check). Values ``true_faith_<regime>`` (the lowest over seeds)."""
     values, claims = {}, {}
     for name in EDGE_CIRCUITS:
-        lowest = min(faithfulness(c, c.sample(samples, make_rng("data", s)), c.causal_edges,
-                                  make_rng("faithfulness", s))
+        lowest = min(faithfulness(c, default_data(c, samples), c.causal_edges, make_rng("faithfulness", s))
                      for s in range(seeds) for c in [make_deep_circuit(name, strength=strength, seed=s)])
         values[f"true_faith_{name}"] = float(lowest)
         claims[f"the true circuit of {name} alone reproduces the network (faithfulness >= {HOLDS_AT})"] = \
@@ -148,7 +148,7 @@ def eap_ig_nodes(*, steps: int = EAP_IG_ENOUGH, seeds: int = SWEEP_SEEDS, sample
     few, many = [], []
     for s in range(seeds):
         c = make_deep_circuit("backup_path", seed=s)
-        X = c.sample(samples, make_rng("data", s))
+        X = default_data(c, samples)
         rng = make_rng("method", "eap_ig", s)
         few.append(auroc(attribute_edges("eap_ig", c, X, rng=rng), c.causal_edges))
         many.append(auroc(attribute_edges("eap_ig", c, X, rng=make_rng("method", "eap_ig", s), steps=steps),
@@ -163,7 +163,7 @@ def acdc_recovers(regime: str, tau: float, *, seed: int = 0, samples: int = SAMP
     """ACDC's circuit on one seed of ``regime`` at threshold ``tau``: which true and which other
     edges it keeps, and the circuit's faithfulness -- what the book's tau slider shows."""
     c = make_deep_circuit(regime, strength=strength, seed=seed)
-    X = c.sample(samples, make_rng("data", seed))
+    X = default_data(c, samples)
     _, kept = acdc_run(c, X, make_rng("method", "acdc", seed), tau=tau)
     return {"kept": kept, "true_kept": int((kept & c.causal_edges).sum()),
             "false_kept": int((kept & ~c.causal_edges).sum()), "n_true": int(c.causal_edges.sum()),
@@ -475,14 +475,6 @@ def edge_why_table(regime: str, results: Results, faith: np.ndarray) -> str:
 # --- the facts of the part's pages -----------------------------------------------------------------------
 
 
-def _seed_circuits(regime, results):
-    return [make_deep_circuit(regime, strength=results.strength, seed=s) for s in range(results.seeds)]
-
-
-def _seed_data(circuit, samples):
-    return circuit.sample(samples, make_rng("data", circuit.seed))
-
-
 def _cell(results, method, regime, n_edges) -> np.ndarray:
     """One cell's edge scores: ``(seeds, n_edges)``."""
     return results.importances[results.methods.index(method), index(results, regime), :, :n_edges]
@@ -533,8 +525,8 @@ def edge_regime_page(regime: str, results: Results, faith: np.ndarray, first_see
         values[f"auroc_{method}"] = float(mean[i])
         values[f"sem_{method}"] = float(sem[i])
         values[f"faith_{method}"] = float(fmean[i])
-    truth = [faithfulness(c, _seed_data(c, results.samples), c.causal_edges, make_rng("faithfulness", c.seed))
-             for c in _seed_circuits(regime, results)]
+    truth = [faithfulness(c, default_data(c, results.samples), c.causal_edges, make_rng("faithfulness", c.seed))
+             for c in seed_circuits(regime, results)]
     values["true_faith"] = float(min(truth))
     holding = [i for i, m in enumerate(results.methods) if verdict(mean[i]) == "holds"]
     claims = {
@@ -591,13 +583,13 @@ def _backup_story(circuit, results, faith, first_seed) -> Facts:
     backup, primary = roles == "backup", roles == "causal"
     e = circuit.edges
     n = circuit.n_edges
-    X = _seed_data(circuit, results.samples)
+    X = default_data(circuit, results.samples)
     knockouts = [edge_effects(circuit, X, corrupted_inputs(X, corruption, make_rng("knockout", 0)))
                  for corruption in ("resample", "zero")]
     chain = (primary | backup) & (e.target < circuit.n_nodes) & (e.layer < circuit.n_layers)  # into u, ub, m
     chain_units = sorted(set(e.target[chain].tolist()))
     j = index(results, "backup_path")
-    seeds = _seed_circuits("backup_path", results)
+    seeds = seed_circuits("backup_path", results)
     k = int(circuit.causal_edges.sum())
     claims = {
         "on seed 0 knocking out any one backup-route edge changes the output by exactly 0 at every sample, "
@@ -639,8 +631,8 @@ def _cancelling_story(circuit, results, faith, first_seed) -> Facts:
     into_fork = decoy & (e.source < circuit.n_features)
     past_fork = decoy & ~into_fork
     gap = 0.0
-    for c in _seed_circuits("cancelling_paths", results):
-        X = _seed_data(c, results.samples)
+    for c in seed_circuits("cancelling_paths", results):
+        X = default_data(c, results.samples)
         control = make_deep_circuit("cancelling_paths", strength=CONTROL, seed=c.seed)
         gap = max(gap, float(np.abs(c.forward(X) - control.forward(X)).max()))
     patch = _cell(results, "edge_patching", "cancelling_paths", n)
