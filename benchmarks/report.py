@@ -268,8 +268,6 @@ def performance_facts(res: dict) -> Facts:
     if redraw and redraw_plot:
         values |= {"redraw_ms": redraw["seconds"] * 1e3, "redraw_plot_ms": redraw_plot["seconds"] * 1e3,
                    "redraw_target_ms": redraw["target_s"] * 1e3}
-    slopes = scaling["samples"]["slope"]
-    drawing = ("patching", "attribution_patching")
     claims = {
         "the results include the Captum comparison (it was not skipped)":
             cap["skipped"] is None and None not in (ig, compute, end_to_end) and bool(zero),
@@ -285,7 +283,5 @@ def performance_facts(res: dict) -> Facts:
             and env.get("torch_threads", 1) == 1,
         "neurotrace is faster than Captum in every comparison": all(r["speedup"] > 1 for r in rows),
         "IG's peak memory does not grow with the steps (within the target growth)": memory["met"],
-        f"{' and '.join(drawing)} (a partner sample per feature) fit a log-log slope above 1":
-            all(slopes[m] > 1 for m in drawing if m in slopes),
     }
     return Facts(values, claims)

@@ -189,7 +189,6 @@ def _doctored(change):
     (lambda r: r["memory"].update(peak_bytes=[1, 2 * r["memory"]["unchunked_bytes"]]), "below the unchunked"),
     (lambda r: r["memory"].update(met=False), "does not grow with the steps"),
     (lambda r: r["environment"].update(torch_threads=2), "one thread"),
-    (lambda r: r["scaling"]["samples"]["slope"].update(patching=0.98), "log-log slope above 1"),
 ])
 def test_performance_facts_name_a_false_claim(change, false_claim):
     facts = _doctored(change)
