@@ -38,8 +38,9 @@ from ._checks import check_choice, check_labels, check_names, check_samples, che
 from ._rng import as_generator, make_rng
 from .deep import EDGE_CIRCUITS, make_deep_circuit
 from .methods import LEVELS, Method, abs_correlation, derangements, ig_nodes
-from .results import Results, Sweep
-from .scoring import auroc_rows, scramble, tie_groups
+from .progress import counter
+from .results import Results, Sweep, scored_table
+from .scoring import scramble, tie_groups
 
 EDGE_CORRUPTIONS = ("resample", "zero", "mean")
 CHUNK_ELEMENTS = 1 << 16  # largest (samples x edges x width) block one propagation builds at once
@@ -369,9 +370,7 @@ def evaluate_edges(methods=None, circuits=None, *, seeds: int = 16, samples: int
     if unknown:
         raise ValueError(f"options name {unknown[0]!r}, which is not among the edge methods run "
                          f"({', '.join(methods)})")
-    total, done = len(methods) * len(circuits) * seeds, 0
-    if progress is not None:
-        progress(0, total)
+    tick = counter(progress, len(methods) * len(circuits) * seeds)
     blocks = []
     for name in circuits:
         imp, masks = [], []
@@ -381,21 +380,13 @@ def evaluate_edges(methods=None, circuits=None, *, seeds: int = 16, samples: int
             row = []
             for m in methods:
                 row.append(attribute_edges(m, circuit, X, rng=make_rng("method", m, s), **options.get(m, {})))
-                if progress is not None:
-                    done += 1
-                    progress(done, total)
+                if tick is not None:
+                    tick()
             imp.append(row)
             mask = circuit.causal_edges
             masks.append(mask if labels == "real" else scramble(mask, make_rng("labels", s)))
-        imp = np.array(imp).transpose(1, 0, 2)  # (methods, seeds, edges)
-        masks = np.broadcast_to(np.array(masks), imp.shape)
-        blocks.append((imp, auroc_rows(imp.reshape(-1, imp.shape[-1]), masks.reshape(-1, imp.shape[-1]))
-                       .reshape(imp.shape[:2])))
-    width = max(imp.shape[-1] for imp, _ in blocks)
-    importances = np.full((len(methods), len(circuits), seeds, width), np.nan)
-    for j, (imp, _) in enumerate(blocks):
-        importances[:, j, :, : imp.shape[-1]] = imp
-    auroc = np.stack([scores for _, scores in blocks], axis=1)
+        blocks.append((np.array(imp).transpose(1, 0, 2), np.array(masks)))  # (methods, seeds, edges), (seeds, edges)
+    importances, auroc = scored_table(blocks)
     families = tuple(EDGE_METHODS[m].family for m in methods)
     return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, "edge", families,
                    "edges", {m: dict(o) for m, o in options.items() if o})

@@ -28,8 +28,9 @@ from .circuits import CIRCUITS, Circuit, as_builder
 from .discovery import EDGE_METHODS, attribute_edges, evaluate_edges, sweep_edges
 from .hidden import HIDDEN_METHODS, HIDDEN_TRUTHS, attribute_hidden, hidden_truth
 from .methods import METHODS, attribute, check_options
-from .results import Results, Sweep
-from .scoring import auroc_rows, scramble
+from .progress import counter
+from .results import Results, Sweep, scored_table
+from .scoring import scramble
 
 
 def _circuits(given) -> dict:
@@ -174,24 +175,9 @@ def run_seed(circuit, methods=None, *, seed: int = 0, samples: int = 512, labels
     labels, strength = check_labels(labels), check_strength(strength)
     progress = _check_progress(progress)
     built = build(strength=strength, seed=seed)
-    scores, mask = _run(built, methods, samples, seed, labels, tick=_counter(progress, len(methods)),
+    scores, mask = _run(built, methods, samples, seed, labels, tick=counter(progress, len(methods)),
                         options=options)
     return built, scores, mask
-
-
-def _counter(progress, total: int):
-    """A ``tick()`` that reports ``progress(done, total)``; ``None`` when there is no progress."""
-    if progress is None:
-        return None
-    done = 0
-    progress(0, total)
-
-    def tick():
-        nonlocal done
-        done += 1
-        progress(done, total)
-
-    return tick
 
 
 def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512,
@@ -233,20 +219,13 @@ def evaluate(methods=None, circuits=None, *, seeds: int = 16, samples: int = 512
     labels, strength = check_labels(labels), check_strength(strength)
     progress = _check_progress(progress)
     _check_table_memory(methods, builders, seeds, samples, strength, level)
-    tick = _counter(progress, len(methods) * len(circuits) * seeds)
+    tick = counter(progress, len(methods) * len(circuits) * seeds)
     blocks = []
     for name in circuits:
         runs = [_run(builders[name](strength=strength, seed=s), methods, samples, s, labels, level, truth, tick,
                      options) for s in range(seeds)]
-        imp = np.stack([r[0] for r in runs], axis=1)  # (methods, seeds, units)
-        masks = np.broadcast_to(np.stack([r[1] for r in runs]), imp.shape)
-        scores = auroc_rows(imp.reshape(-1, imp.shape[-1]), masks.reshape(-1, imp.shape[-1]))
-        blocks.append((imp, scores.reshape(imp.shape[:2])))
-    width = max(imp.shape[-1] for imp, _ in blocks)
-    importances = np.full((len(methods), len(circuits), seeds, width), np.nan)
-    for j, (imp, _) in enumerate(blocks):
-        importances[:, j, :, : imp.shape[-1]] = imp
-    auroc = np.stack([scores for _, scores in blocks], axis=1)
+        blocks.append((np.stack([r[0] for r in runs], axis=1), np.stack([r[1] for r in runs])))
+    importances, auroc = scored_table(blocks)
     families = tuple(registry[m].family for m in methods)
     return Results(methods, circuits, auroc, importances, seeds, samples, labels, strength, level, families, truth,
                    options)

@@ -14,6 +14,22 @@ import time
 from .output import isatty
 
 
+def counter(progress, total: int):
+    """A ``tick()`` that reports ``progress(done, total)`` after each of ``total`` steps (and
+    ``progress(0, total)`` now); ``None`` when there is no progress to report."""
+    if progress is None:
+        return None
+    done = 0
+    progress(0, total)
+
+    def tick():
+        nonlocal done
+        done += 1
+        progress(done, total)
+
+    return tick
+
+
 def duration(seconds: float) -> str:
     """``"42s"``, ``"3m07s"``, ``"2h05m"``: a span of seconds as the progress line writes it."""
     seconds = int(seconds)

@@ -14,12 +14,33 @@ import numpy as np
 from ._checks import check_choice
 from .hidden import HIDDEN_METHODS
 from .methods import METHODS
+from .scoring import auroc_rows
 
 # A table records each method's family when it runs (``families``); a table built by hand without
 # them looks the family up here. Edge-level tables always carry theirs.
 _REGISTRIES = {"input": METHODS, "hidden": HIDDEN_METHODS}
 CONTROL_REGIMES = ("clean", "clean_paths")
 """The built-in regimes that plant nothing at any strength: a table heads their column "(control)"."""
+
+
+def scored_table(blocks) -> tuple[np.ndarray, np.ndarray]:
+    """A table's arrays from one block per circuit, ``(importances, truths)``: each method's
+    importances on each seed, ``(n_methods, n_seeds, width)``, and the truth they are scored
+    against, ``(n_seeds, width)`` (a circuit's own width: features, units or edges).
+
+    Returns ``importances (n_methods, n_circuits, n_seeds, widest)``, padded with NaN past a
+    circuit's width, and ``auroc (n_methods, n_circuits, n_seeds)``.
+    """
+    blocks = [(np.asarray(imp, dtype=float), np.asarray(truth, dtype=bool)) for imp, truth in blocks]
+    n_methods, n_seeds = blocks[0][0].shape[:2]
+    importances = np.full((n_methods, len(blocks), n_seeds, max(imp.shape[-1] for imp, _ in blocks)), np.nan)
+    auroc = np.empty((n_methods, len(blocks), n_seeds))
+    for j, (imp, truth) in enumerate(blocks):
+        width = imp.shape[-1]
+        importances[:, j, :, :width] = imp
+        truths = np.broadcast_to(truth, imp.shape).reshape(-1, width)
+        auroc[:, j] = auroc_rows(imp.reshape(-1, width), truths).reshape(n_methods, n_seeds)
+    return importances, auroc
 
 
 def _per_seed(values, shape) -> np.ndarray:

@@ -132,3 +132,20 @@ def test_the_command_line_prints_the_edge_table_and_faithfulness():
 ])
 def test_bad_edge_flags_are_one_line_and_exit_2(argv, needles):
     _assert_one_line_error(run(*argv), needles)
+
+
+def test_scored_table_pads_each_circuit_and_scores_every_row():
+    """Both levels build their table through results.scored_table: circuits of different widths
+    padded with NaN, each (method, seed) row scored against its own truth."""
+    from neurotrace.results import scored_table
+
+    narrow = (np.array([[[3.0, 1.0, 2.0]], [[1.0, 2.0, 3.0]]]), np.array([[True, False, False]]))
+    wide = (np.array([[[1.0, 0.0, 0.0, 5.0]], [[0.0, 1.0, 1.0, 0.0]]]), np.array([[True, False, False, True]]))
+    importances, auroc = scored_table([narrow, wide])
+    assert importances.shape == (2, 2, 1, 4) and np.isnan(importances[:, 0, :, 3]).all()
+    np.testing.assert_array_equal(importances[:, 1], wide[0])
+    np.testing.assert_array_equal(auroc[:, 0, 0], [1.0, 0.0])  # 3 tops both others; 1 is below both
+    np.testing.assert_array_equal(auroc[:, 1, 0], [1.0, 0.0])  # the causal pair on top, then at the bottom
+    for j, (imp, truth) in enumerate([narrow, wide]):
+        for i in range(2):
+            assert auroc[i, j, 0] == nt.auroc(imp[i, 0], truth[0])
