@@ -44,7 +44,6 @@ from .claims.edges import (
     acdc_default_tau,
     acdc_recovers,
     edge_failures,
-    edge_listing,
     edge_roles,
     edge_snapshot,
     node_roles,
@@ -53,6 +52,7 @@ from .claims.edges import (
 )
 from .deep import EDGE_CIRCUITS, make_deep_circuit
 from .discovery import EDGE_METHODS
+from .labels import listing_of, setting_label, strength_word
 from .palette import CHANGE_COLOR, ROLE_COLORS, method_style
 from .plots import data_link_arrows, network_heading, network_legend, sweep_alt_lines, sweep_grid
 from .widgets import Explorer, StaticSlider, frames_slider, slider_caption, strength_grid
@@ -79,16 +79,6 @@ def outcomes(kept, truth) -> np.ndarray:
     ``"false"`` (kept, not true) or ``"other"``."""
     kept, truth = np.asarray(kept, dtype=bool), np.asarray(truth, dtype=bool)
     return np.where(truth, np.where(kept, "hit", "missed"), np.where(kept, "false", "other"))
-
-
-def strength_word(regime: str) -> str | None:
-    """``"strength"``, or ``None`` for a regime whose strength changes nothing (the control)."""
-    return None if EDGE_CIRCUITS[regime].complete == 0.0 else "strength"
-
-
-def setting_label(regime: str, strength: float) -> str:
-    """``"backup_path, strength 1.00"`` or ``"clean_paths (control)"``."""
-    return f"{regime} (control)" if strength_word(regime) is None else f"{regime}, strength {strength:.2f}"
 
 
 # --- the layout ------------------------------------------------------------------------------------------
@@ -408,7 +398,7 @@ def edge_bars(results, faith, *, title: str | None = None) -> BookFigure:
             mean = values.mean(axis=-1)
             sem = values.std(axis=-1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(m)
             for i, method in enumerate(results.methods):
-                listing = edge_listing(regime, method)
+                listing = listing_of(regime, method)
                 ax.barh(ys[i], mean[i], xerr=sem[i], height=0.7, capsize=3, alpha=0.9,
                         color=method_style(method, EDGE_METHODS)["color"],
                         edgecolor=ROLE_COLORS["decoy"] if listing else "black", linewidth=2 if listing else 0.6,
@@ -427,7 +417,7 @@ def edge_bars(results, faith, *, title: str | None = None) -> BookFigure:
         marks = {"target": " (the target)", "listed": " (listed)"}
         fig.alt = (f"Two bar charts of {setting_label(regime, results.strength)}, mean over {n} seeds: each method's "
                    "edge AUROC (left, chance 0.5 dashed) and the faithfulness of the circuit it recovers (right): "
-                   + "; ".join(f"{m}{marks.get(edge_listing(regime, m), '')} AUROC {auroc[i]:.2f}, faithfulness "
+                   + "; ".join(f"{m}{marks.get(listing_of(regime, m), '')} AUROC {auroc[i]:.2f}, faithfulness "
                                f"{faithful[i]:.2f}" for i, m in enumerate(results.methods)) + ".")
         return fig
 
@@ -443,14 +433,14 @@ def edge_sweep(sweep, *, ncols: int = 3, title: str | None = None) -> BookFigure
     over seeds, the middle 80% of seeds as a band, chance dashed, strength 1 as a thin vertical); a
     method the regime lists gets a tinted panel, its target a stronger tint and "(target)"."""
     with matplotlib.rc_context(STYLE):
-        fig, _ = sweep_grid(sweep, ncols=ncols, height=1.2, registry=EDGE_METHODS, listing=edge_listing,
+        fig, _ = sweep_grid(sweep, ncols=ncols, height=1.2, registry=EDGE_METHODS, listing=listing_of,
                             ylabel="edge AUROC", xlabel="strength")
         head = title or f"{sweep.circuit}: edge AUROC vs strength ({sweep.seeds} seeds)"
         fig.suptitle(f"{head}\n{SWEEP_KEY}", fontweight="bold", fontsize=13)
         grid = np.asarray(sweep.strengths, dtype=float)
         fig.alt = (f"Small line charts, one per method, of the mean edge AUROC on {sweep.circuit} over {sweep.seeds} "
                    f"seeds against the strength from {grid[0]:g} to {grid[-1]:g}: "
-                   + sweep_alt_lines(sweep, edge_listing) + ".")
+                   + sweep_alt_lines(sweep, listing_of) + ".")
         return fig
 
 

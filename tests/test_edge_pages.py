@@ -15,7 +15,7 @@ import matplotlib.colors
 import numpy as np
 import pytest
 
-from neurotrace import claims, deep, discovery
+from neurotrace import claims, deep, discovery, labels
 from neurotrace.claims import edges as E
 from neurotrace.claims.facts import quoted_names
 from neurotrace.labels import FAILURE_KINDS
@@ -380,12 +380,45 @@ def test_edge_failures_give_the_registrys_reason_or_say_it_is_not_listed(runs):
     kinds = {f["method"]: f["kind"] for f in E.edge_failures(first)}
     assert kinds["edge_patching"] == "target" and kinds["eap"] == "listed"
     assert "edge_denoising" not in kinds
-    assert E.edge_failure_kind("distractor_path", "eap", 0.5) == "not listed"
-    assert E.edge_failure_kind("distractor_path", "random", 0.5) == "baseline"
-    assert E.edge_failure_kind("distractor_path", "eap", claims.HOLDS_AT) is None
+    assert labels.failure_kind("distractor_path", "eap", 0.5) == "not listed"
+    assert labels.failure_kind("distractor_path", "random", 0.5) == "baseline"
+    assert labels.failure_kind("distractor_path", "eap", claims.HOLDS_AT) is None
     assert "does not list eap" in E.edge_explain("distractor_path", "eap")
     with pytest.raises(ValueError, match="edge-level circuit"):
         E.edge_explain("suppressor", "eap")
+
+
+def test_the_why_table_of_an_edge_regime_lists_exactly_its_fooled_methods_with_their_faithfulness(runs):
+    results, faith, _ = runs["backup_path"]
+    rows = claims.why_table("backup_path", results, faith, registry=deep.EDGE_CIRCUITS).splitlines()
+    assert rows[0] == "| method | mean AUROC | faithfulness | why it fails here |"
+    fools = deep.EDGE_CIRCUITS["backup_path"].fools
+    assert [row.split(" | ")[0].strip("| `") for row in rows[2:]] == [m for m in results.methods if m in fools]
+    i = results.methods.index("edge_patching")
+    row = next(r for r in rows if r.startswith("| `edge_patching`"))
+    assert row.split(" | ")[2] == f"{faith[i, 0].mean():.2f}"
+
+
+def test_the_method_table_of_the_edge_level_reads_the_edge_registry():
+    rows = claims.method_table("edge").splitlines()
+    assert "score of an edge $e = s \\to t$" in rows[0]
+    assert [row.split(" | ")[0].strip("| `") for row in rows[2:]] == list(discovery.EDGE_METHODS)
+    with pytest.raises(ValueError, match="edge"):
+        claims.method_table("edges")
+
+
+def test_the_labels_read_an_edge_level_regime_from_the_edge_registries():
+    assert labels.level_of("backup_path") == (deep.EDGE_CIRCUITS, discovery.EDGE_METHODS)
+    assert labels.listing_of("backup_path", "edge_patching") == "target"
+    assert labels.listing_of("backup_path", "eap") == "listed"
+    assert labels.listing_of("backup_path", "edge_denoising") is None
+    # a deep circuit has no decoy features: its strength is a plain "strength", the control has none
+    assert labels.setting_label("cancelling_paths", 0.5) == "cancelling_paths, strength 0.50"
+    assert labels.setting_label("clean_paths", 0.5) == "clean_paths (control)"
+    # the feature level is untouched: a decoy regime's strength is still a decoy strength
+    assert labels.setting_label("confounded", 1.0) == "confounded, decoy strength 1.00"
+    with pytest.raises(KeyError):
+        labels.listing_of("no_such_regime", "eap")
 
 
 def test_the_explorer_recomputes_on_a_move_and_a_regime_switch():

@@ -41,7 +41,7 @@ from ..discovery import (
 )
 from ..evaluate import Results
 from ..scoring import auroc
-from ._shared import cell_mean, families, index, md, seed_circuits
+from ._shared import cell_mean, families, index, seed_circuits
 from .expectations import (
     BAND,
     CONTROL,
@@ -367,29 +367,6 @@ def edge_snapshot(regime: str, strength: float = 1.0, *, methods=None, samples: 
     return EdgeSnapshot(results, faithfulness_of(results)[:, 0, 0])
 
 
-def edge_listing(regime: str, method: str) -> str | None:
-    """``"target"`` if ``method`` is edge-level ``regime``'s target, ``"listed"`` if its ``fools``
-    lists it otherwise, else ``None`` (the edge level's :func:`neurotrace.labels.listing_of`)."""
-    entry = EDGE_CIRCUITS[regime]
-    if method not in entry.fools:
-        return None
-    return "target" if method == entry.target else "listed"
-
-
-def edge_failure_kind(regime: str, method: str, value: float) -> str | None:
-    """``None`` when ``value`` (an AUROC) is not below ``FOOLED_BELOW``; else the kind of failure:
-    ``"target"`` (the regime's target), ``"listed"`` (another method its ``fools`` lists),
-    ``"baseline"`` (the random baseline) or ``"not listed"``."""
-    if not value < FOOLED_BELOW:
-        return None
-    listed = edge_listing(regime, method)
-    if listed:
-        return listed
-    if method in EDGE_METHODS and EDGE_METHODS[method].family == "baseline":
-        return "baseline"
-    return "not listed"
-
-
 def edge_explain(regime: str, method: str) -> str:
     """Why ``method`` falls below ``FOOLED_BELOW`` on edge-level ``regime``: the regime's own reason
     when its ``fools`` lists the method, the baseline's summary for the random baseline, and
@@ -405,10 +382,12 @@ def edge_explain(regime: str, method: str) -> str:
 
 def edge_failures(snapshot: EdgeSnapshot) -> list[dict]:
     """Every method of ``snapshot`` below ``FOOLED_BELOW``, in method order: ``method``, ``auroc``,
-    ``faithfulness``, ``kind`` (:func:`edge_failure_kind`) and ``reason`` (:func:`edge_explain`)."""
+    ``faithfulness``, ``kind`` (:func:`neurotrace.labels.failure_kind`) and ``reason`` (:func:`edge_explain`)."""
+    from ..labels import failure_kind  # labels reads claims' thresholds: imported when first needed
+
     out = []
     for method, value in snapshot.aurocs.items():
-        kind = edge_failure_kind(snapshot.regime, method, value)
+        kind = failure_kind(snapshot.regime, method, value)
         if kind:
             out.append({"method": method, "auroc": value, "faithfulness": snapshot.faithfulness[method],
                         "kind": kind, "reason": edge_explain(snapshot.regime, method)})
@@ -421,55 +400,6 @@ def edge_failures(snapshot: EdgeSnapshot) -> list[dict]:
 def edge_regime_table(*, links: bool = False) -> str:
     """:func:`~neurotrace.claims.why.regime_table` of the edge-level registry ``EDGE_CIRCUITS``."""
     return regime_table(links=links, registry=EDGE_CIRCUITS)
-
-
-EDGE_SCORES = {
-    "random": (r"I_e \sim \mathcal{U}(0, 1)", "uniform random scores: the chance floor"),
-    "edge_correlation": (r"I_e = \min_{u \in \{s, t\}} \lvert \operatorname{corr}(a_u, y) \rvert",
-                         "its nodes' activations in the data"),
-    "node_patching": (r"I_e = \min_{u \in \{s, t\}} \bigl\langle \lvert y(x;\, u \leftarrow x') - y(x) "
-                      r"\rvert \bigr\rangle",
-                      "patch a whole node; the smaller of its two nodes"),
-    "edge_patching": (r"I_e = \bigl\langle \lvert y(x;\, e \leftarrow x') - y(x) \rvert \bigr\rangle",
-                      "knock one edge out (noising): is it needed?"),
-    "edge_denoising": (r"I_e = \bigl\langle \lvert y(x';\, e \leftarrow x) - y(x') \rvert \bigr\rangle",
-                       "restore one edge into the reference (denoising): does it suffice?"),
-    "joint_edge_patching": (r"I_e = \bigl\langle \lvert y(x;\, g(e) \leftarrow x') - y(x) \rvert \bigr\rangle",
-                            "patch the edges of its kind, g(e), together"),
-    "eap": (r"I_e = \bigl\langle \lvert \Delta a_s\, w_e\, \partial y / \partial z_t(x) \rvert \bigr\rangle",
-            "edge patching to first order"),
-    "eap_ig": (r"I_e = \bigl\langle \lvert \Delta a_s\, w_e \textstyle\int_0^1 \partial y / \partial z_t(x_\alpha)\, "
-               r"d\alpha \rvert \bigr\rangle", "the gradient averaged along the path from x' to x"),
-    "acdc": (r"I_e = \max\bigl(0,\ \langle \lvert y_{C \setminus e} - y \rvert \rangle - "
-             r"\langle \lvert y_C - y \rvert \rangle\bigr)",
-             "greedy pruning from the output back: what removing it from the circuit C so far moves"),
-}
-"""Edge method -> (its score as LaTeX, in words) for :func:`edge_method_table`, for an edge ``e = s -> t`` of
-weight ``w_e``: ``a`` an activation, ``z`` a pre-activation, ``x'`` the corrupted input, ``Δa_s = a_s(x') - a_s(x)``,
-``x_α = x' + α (x - x')``, ``⟨·⟩`` the mean over the samples, ``y(x; e <- x')`` the output with ``e`` carrying
-its source's activation on ``x'`` (the book's opening page of the part says so above the table)."""
-
-
-def edge_method_table() -> str:
-    """A markdown table of the edge methods: name, family, its score as maths (:data:`EDGE_SCORES`) and
-    in words; a method without an entry shows its registry summary and no formula."""
-    lines = ["| method | family | score of an edge $e = s \\to t$ | in words |", "|---|---|---|---|"]
-    for m in EDGE_METHODS.values():
-        formula, words = EDGE_SCORES.get(m.name, (None, m.summary))
-        lines.append(f"| `{m.name}` | {m.family} | {f'${formula}$' if formula else '—'} | {md(words)} |")
-    return "\n".join(lines)
-
-
-def edge_why_table(regime: str, results: Results, faith: np.ndarray) -> str:
-    """A markdown table of the methods ``regime`` fools: mean AUROC and faithfulness in ``results`` and
-    the reason the regime gives."""
-    j = index(results, regime)
-    mean, fmean = results.mean()[:, j], faith.mean(axis=-1)[:, j]
-    lines = ["| method | mean AUROC | faithfulness | why it fails here |", "|---|---:|---:|---|"]
-    for i, method in enumerate(results.methods):
-        if method in EDGE_CIRCUITS[regime].fools:
-            lines.append(f"| `{method}` | {mean[i]:.3f} | {fmean[i]:.2f} | {md(EDGE_CIRCUITS[regime].fools[method])} |")
-    return "\n".join(lines)
 
 
 # --- the facts of the part's pages -----------------------------------------------------------------------

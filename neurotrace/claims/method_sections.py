@@ -13,6 +13,7 @@ from .. import analysis, formulas
 from .._checks import check_choice
 from ..analysis import default_data
 from ..circuits import SWITCH_CONTROL_GAIN, make_circuit
+from ..discovery import EDGE_METHODS
 from ..hidden import HIDDEN_METHODS
 from ..methods import METHODS, attribute, ig_attributions, shapley_values
 from ..scoring import auroc
@@ -222,19 +223,48 @@ SCORES = {
         "joint_patching": (r"s_u = \bigl\langle \lvert \textstyle\sum_{w \in g(u)} v_w (\tilde h_w - h_w) "
                            r"\rvert \bigr\rangle", "patch the units that read the same inputs together"),
     },
+    "edge": {
+        "random": (r"I_e \sim \mathcal{U}(0, 1)", "uniform random scores: the chance floor"),
+        "edge_correlation": (r"I_e = \min_{u \in \{s, t\}} \lvert \operatorname{corr}(a_u, y) \rvert",
+                             "its nodes' activations in the data"),
+        "node_patching": (r"I_e = \min_{u \in \{s, t\}} \bigl\langle \lvert y(x;\, u \leftarrow x') - y(x) "
+                          r"\rvert \bigr\rangle",
+                          "patch a whole node; the smaller of its two nodes"),
+        "edge_patching": (r"I_e = \bigl\langle \lvert y(x;\, e \leftarrow x') - y(x) \rvert \bigr\rangle",
+                          "knock one edge out (noising): is it needed?"),
+        "edge_denoising": (r"I_e = \bigl\langle \lvert y(x';\, e \leftarrow x) - y(x') \rvert \bigr\rangle",
+                           "restore one edge into the reference (denoising): does it suffice?"),
+        "joint_edge_patching": (r"I_e = \bigl\langle \lvert y(x;\, g(e) \leftarrow x') - y(x) \rvert \bigr\rangle",
+                                "patch the edges of its kind, g(e), together"),
+        "eap": (r"I_e = \bigl\langle \lvert \Delta a_s\, w_e\, \partial y / \partial z_t(x) \rvert \bigr\rangle",
+                "edge patching to first order"),
+        "eap_ig": (r"I_e = \bigl\langle \lvert \Delta a_s\, w_e \textstyle\int_0^1 \partial y / "
+                   r"\partial z_t(x_\alpha)\, d\alpha \rvert \bigr\rangle",
+                   "the gradient averaged along the path from x' to x"),
+        "acdc": (r"I_e = \max\bigl(0,\ \langle \lvert y_{C \setminus e} - y \rvert \rangle - "
+                 r"\langle \lvert y_C - y \rvert \rangle\bigr)",
+                 "greedy pruning from the output back: what removing it from the circuit C so far moves"),
+    },
 }
 """Each built-in method's score as typeset maths (LaTeX, for ``$...$``) and in a few words, per
-level. :func:`method_table` shows these; a method registered later (a plugin) shows its summary."""
+level. :func:`method_table` shows these; a method registered later (a plugin) shows its summary.
+The edge level scores an edge ``e = s -> t`` of weight ``w_e``: ``a`` an activation, ``z`` a
+pre-activation, ``x'`` the corrupted input, ``Δa_s = a_s(x') - a_s(x)``, ``x_α = x' + α (x - x')``,
+``⟨·⟩`` the mean over the samples, ``y(x; e <- x')`` the output with ``e`` carrying its source's
+activation on ``x'`` (the book's opening page of the part says so above the table)."""
+
+SCORE_HEADINGS = {"input": "score", "hidden": "score", "edge": "score of an edge $e = s \\to t$"}
+"""The heading of :func:`method_table`'s score column, per level."""
 
 
 def method_table(level: str = "input") -> str:
-    """A markdown table of the registered methods of ``level`` (``"input"`` or ``"hidden"``):
-    name, family, its score as maths (:data:`SCORES`; ``⟨·⟩`` is the mean over the samples) and
-    in words, read from the registry. A method without an entry in :data:`SCORES` shows its
-    registry summary in words and no formula."""
-    registry = HIDDEN_METHODS if check_choice(level, ("input", "hidden"), "level") == "hidden" else METHODS
+    """A markdown table of the registered methods of ``level`` (``"input"``, ``"hidden"`` or
+    ``"edge"``): name, family, its score as maths (:data:`SCORES`; ``⟨·⟩`` is the mean over the
+    samples) and in words, read from the registry. A method without an entry in :data:`SCORES`
+    shows its registry summary in words and no formula."""
+    registry = {"input": METHODS, "hidden": HIDDEN_METHODS, "edge": EDGE_METHODS}[check_choice(level, SCORES, "level")]
     scores = SCORES[level]
-    lines = ["| method | family | score | in words |", "|---|---|---|---|"]
+    lines = [f"| method | family | {SCORE_HEADINGS[level]} | in words |", "|---|---|---|---|"]
     for m in registry.values():
         formula, words = scores.get(m.name, (None, m.summary))
         lines.append(f"| `{m.name}` | {m.family} | {f'${formula}$' if formula else '—'} | {md(words)} |")

@@ -61,12 +61,21 @@ def regime_table(*, links: bool = False, registry=None) -> str:
     return "\n".join(lines)
 
 
-def why_table(regime: str, results) -> str:
-    """A markdown table of the methods ``regime`` fools: mean AUROC in ``results`` and the reason."""
+def why_table(regime: str, results, faith: np.ndarray | None = None, *, registry=None) -> str:
+    """A markdown table of the methods ``regime`` fools: mean AUROC in ``results``, the mean
+    faithfulness of each recovered circuit when ``faith`` (``(methods, circuits, seeds)``, the edge
+    level's :func:`~neurotrace.discovery.faithfulness_of`) is given, and the reason ``regime`` gives.
+    ``registry``: the regimes' registry (default ``CIRCUITS``; the edge level passes ``EDGE_CIRCUITS``)."""
     j = index(results, regime)
     mean = results.mean()[:, j]
-    lines = ["| method | mean AUROC | why it fails here |", "|---|---:|---|"]
+    fools = (CIRCUITS if registry is None else registry)[regime].fools
+    if faith is None:
+        lines = ["| method | mean AUROC | why it fails here |", "|---|---:|---|"]
+        cells = [f"{m:.3f}" for m in mean]
+    else:
+        lines = ["| method | mean AUROC | faithfulness | why it fails here |", "|---|---:|---:|---|"]
+        cells = [f"{m:.3f} | {f:.2f}" for m, f in zip(mean, faith.mean(axis=-1)[:, j], strict=True)]
     for i, method in enumerate(results.methods):
-        if method in CIRCUITS[regime].fools:
-            lines.append(f"| `{method}` | {mean[i]:.3f} | {md(CIRCUITS[regime].fools[method])} |")
+        if method in fools:
+            lines.append(f"| `{method}` | {cells[i]} | {md(fools[method])} |")
     return "\n".join(lines)
