@@ -21,7 +21,6 @@ confounder can live in the data while having exactly zero weight into the networ
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import types
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._checks import check_choice, check_seed, check_strength, show
+from ._registry import registered
 from ._rng import make_rng
 from .activations import ACTIVATIONS
 
@@ -695,17 +695,7 @@ def unregister_circuit(name: str) -> Regime:
     return CIRCUITS.pop(name)
 
 
-@contextlib.contextmanager
 def registered_circuit(name: str, circuit, **kwargs):
     """Register a circuit for the ``with`` block only (:func:`register_circuit`'s arguments); on
     leaving, ``CIRCUITS`` is as before -- with ``replace=True``, the circuit it replaced is back."""
-    previous = CIRCUITS.get(name)
-    regime = register_circuit(name, circuit, **kwargs)
-    try:
-        yield regime
-    finally:
-        if CIRCUITS.get(name) is regime:
-            if previous is not None:
-                CIRCUITS[name] = previous
-            else:
-                del CIRCUITS[name]
+    return registered(CIRCUITS, name, lambda: register_circuit(name, circuit, **kwargs))

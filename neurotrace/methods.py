@@ -13,7 +13,6 @@ reference implementation in :mod:`neurotrace.formulas`, and the tests prove the 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import _count, check_choice, check_memory
+from ._registry import registered
 from ._rng import as_generator
 
 # Largest intermediate array (in float64 elements) a method builds at once: 32K = 256 KB.
@@ -565,20 +565,11 @@ register_method("shapley", shapley, family="causal",
 BUILTIN_METHODS = frozenset(METHODS)
 
 
-@contextlib.contextmanager
 def registered_method(name: str, fn: Callable, *, family: str, summary: str = "", replace: bool = False):
     """Register ``fn`` as method ``name`` for the ``with`` block only; on leaving, ``METHODS`` is as
     before (with ``replace=True``, the method it replaced is back)."""
-    previous = METHODS.get(name)
-    method = register_method(name, fn, family=family, summary=summary, replace=replace)
-    try:
-        yield method
-    finally:
-        if METHODS.get(name) is method:
-            if previous is not None:
-                METHODS[name] = previous
-            else:
-                del METHODS[name]
+    return registered(METHODS, name, lambda: register_method(name, fn, family=family, summary=summary,
+                                                             replace=replace))
 
 
 class PluginError(RuntimeError):
