@@ -400,7 +400,9 @@ class Regime:
     first is the method the regime is built to fool (its target), the rest fail for a stated
     side reason. ``complete``: the strength from which the circuit stops changing (``None``:
     it keeps changing). Calling a regime builds its circuit, with ``description`` and
-    ``fools`` filled in.
+    ``fools`` filled in. The edge level's registry (``deep.EDGE_CIRCUITS``) holds regimes of
+    this class too: their builders return a ``DeepCircuit``, and ``fools`` names edge methods
+    and their mean edge AUROC.
     """
 
     name: str

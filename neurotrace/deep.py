@@ -37,7 +37,6 @@ level's switch regimes; f4..f7 are Gaussian. numpy only, frozen, deterministic.
 from __future__ import annotations
 
 import functools
-import types
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -45,6 +44,7 @@ import numpy as np
 from ._checks import check_choice, check_seed, check_strength
 from ._rng import make_rng
 from .activations import ACTIVATIONS
+from .circuits import Regime
 
 N_FEATURES = 8
 SWITCHES = (0, 1, 2, 3)  # the causal features: +/-1 switches
@@ -462,63 +462,39 @@ def distractor_path(strength: float = 1.0, seed: int = 0) -> DeepCircuit:
 # --- the registry -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EdgeRegime:
-    """A registered edge-level regime: builder, description, ``fools`` (every edge method whose
-    mean edge AUROC it brings below the "fooled" bar at strength 1, with the reason; the first
-    is the method it is built to fool) and ``complete`` (the strength from which it stops
-    changing; ``None``: it keeps changing)."""
-
-    name: str
-    build: object
-    description: str
-    fools: dict
-    complete: float | None = None
-
-    def __post_init__(self):
-        object.__setattr__(self, "fools", types.MappingProxyType(dict(self.fools)))
-
-    @property
-    def target(self) -> str | None:
-        return next(iter(self.fools), None)
-
-    def __call__(self, strength: float = 1.0, seed: int = 0) -> DeepCircuit:
-        circuit = self.build(strength=strength, seed=seed)
-        return replace(circuit, description=self.description, fools=tuple(self.fools))
-
-
 _NECESSITY = ("knocking out one edge of a backup route changes nothing while the primary route is present: "
               "a single knockout tests necessity")
 _CANCEL = "each decoy edge alone breaks a cancellation, so it looks large; its path and its twin cancel exactly"
 
 EDGE_CIRCUITS = {r.name: r for r in (
-    EdgeRegime("clean_paths", clean_paths,
-               "control: four switch chains merging late, a skip edge and a dead branch; every method should "
-               "recover the circuit's edges", {}, complete=0.0),
-    EdgeRegime("backup_path", backup_path,
-               "every chain has a backup route into a saturating OR: knocking out one edge of it changes nothing",
-               {"edge_patching": _NECESSITY,
-                "node_patching": "patching the backup route's unit changes nothing while the primary is present",
-                "eap": "the OR units are saturated at every sample: the gradient EAP multiplies is exactly 0",
-                "eap_ig": "its quadrature nodes step over the saturated gates' narrow transitions (about 1/80 of "
-                          "the path wide): with 16 nodes the gradient it averages is 0 for most edges",
-                "acdc": "pruning one edge at a time drops the backup route: with the primary present it is never "
-                        "needed"},
-               complete=BACKUP_COMPLETE),
-    EdgeRegime("cancelling_paths", cancelling_paths,
-               "a decoy feeds two identical paths with opposite output weights: large edge effects that cancel",
-               {"edge_patching": _CANCEL,
-                "edge_denoising": "restoring one decoy edge alone into the reference breaks the cancellation too",
-                "node_patching": "each of the two decoy units alone breaks the cancellation",
-                "eap": "its first-order estimate is one edge's effect alone: large for each decoy edge",
-                "eap_ig": "integrated along the inputs, each decoy edge's effect alone is still large",
-                "acdc": "removing either decoy edge breaks the cancellation, so every decoy edge is kept"}),
-    EdgeRegime("distractor_path", distractor_path,
-               "a decoy correlated with the output through the data feeds a path the output never reads",
-               {"edge_correlation": "the distractor path's activations move with the output in the data, "
-                                    "though nothing on it reaches the output"}),
+    Regime("clean_paths", clean_paths,
+           "control: four switch chains merging late, a skip edge and a dead branch; every method should "
+           "recover the circuit's edges", {}, complete=0.0),
+    Regime("backup_path", backup_path,
+           "every chain has a backup route into a saturating OR: knocking out one edge of it changes nothing",
+           {"edge_patching": _NECESSITY,
+            "node_patching": "patching the backup route's unit changes nothing while the primary is present",
+            "eap": "the OR units are saturated at every sample: the gradient EAP multiplies is exactly 0",
+            "eap_ig": "its quadrature nodes step over the saturated gates' narrow transitions (about 1/80 of "
+                      "the path wide): with 16 nodes the gradient it averages is 0 for most edges",
+            "acdc": "pruning one edge at a time drops the backup route: with the primary present it is never "
+                    "needed"},
+           complete=BACKUP_COMPLETE),
+    Regime("cancelling_paths", cancelling_paths,
+           "a decoy feeds two identical paths with opposite output weights: large edge effects that cancel",
+           {"edge_patching": _CANCEL,
+            "edge_denoising": "restoring one decoy edge alone into the reference breaks the cancellation too",
+            "node_patching": "each of the two decoy units alone breaks the cancellation",
+            "eap": "its first-order estimate is one edge's effect alone: large for each decoy edge",
+            "eap_ig": "integrated along the inputs, each decoy edge's effect alone is still large",
+            "acdc": "removing either decoy edge breaks the cancellation, so every decoy edge is kept"}),
+    Regime("distractor_path", distractor_path,
+           "a decoy correlated with the output through the data feeds a path the output never reads",
+           {"edge_correlation": "the distractor path's activations move with the output in the data, "
+                                "though nothing on it reaches the output"}),
 )}
-"""Edge-level regime name -> :class:`EdgeRegime`; ``EDGE_CIRCUITS[name](strength, seed)`` builds it."""
+"""Edge-level regime name -> :class:`~neurotrace.circuits.Regime` (the feature level's class: the same fields,
+meaning the same for edge methods and edge AUROC); ``EDGE_CIRCUITS[name](strength, seed)`` builds it."""
 
 
 def make_deep_circuit(name: str, *, strength: float = 1.0, seed: int = 0) -> DeepCircuit:

@@ -148,3 +148,15 @@ def test_bad_inputs_are_clear_errors():
         c.forward(np.full((3, 8), np.nan))
     with pytest.raises(ValueError, match="strength must be"):
         deep.make_deep_circuit("backup_path", strength=-1)
+
+
+def test_an_edge_level_regime_is_a_feature_level_regime_class_and_checks_its_strength():
+    regime = deep.EDGE_CIRCUITS["backup_path"]
+    assert isinstance(regime, nt.Regime)
+    assert regime.target == "edge_patching"
+    with pytest.raises(TypeError):  # fools is read-only, as at the feature level
+        regime.fools["eap"] = "changed"
+    circuit = regime(strength=0.5, seed=1)
+    assert circuit.fools == tuple(regime.fools) and circuit.description == regime.description
+    with pytest.raises(ValueError, match="strength must be"):  # called directly too, not only through make_deep_circuit
+        regime(strength=-1)
