@@ -52,6 +52,7 @@ from .expectations import (
     SAMPLES,
     SWEEP_SEEDS,
     cell_failures,
+    failure_kind,
     fooled_where,
     verdict,
 )
@@ -382,9 +383,8 @@ def edge_explain(regime: str, method: str) -> str:
 
 def edge_failures(snapshot: EdgeSnapshot) -> list[dict]:
     """Every method of ``snapshot`` below ``FOOLED_BELOW``, in method order: ``method``, ``auroc``,
-    ``faithfulness``, ``kind`` (:func:`neurotrace.labels.failure_kind`) and ``reason`` (:func:`edge_explain`)."""
-    from ..labels import failure_kind  # labels reads claims' thresholds: imported when first needed
-
+    ``faithfulness``, ``kind`` (:func:`~neurotrace.claims.expectations.failure_kind`) and ``reason``
+    (:func:`edge_explain`)."""
     out = []
     for method, value in snapshot.aurocs.items():
         kind = failure_kind(snapshot.regime, method, value)

@@ -10,6 +10,8 @@ import numpy as np
 
 from ..circuits import CIRCUITS
 from ..deep import EDGE_CIRCUITS
+from ..discovery import EDGE_METHODS
+from ..methods import METHODS
 from ._shared import families, to_the_top
 
 HOLDS_AT = 0.99
@@ -47,9 +49,18 @@ EAP_IG_ENOUGH = 512  # EAP-IG's quadrature nodes that resolve the backup OR's na
 ROUNDING = 1e-12  # "exactly, to rounding": far below any effect in these networks, far above float64's error
 
 
+def level_of(regime: str) -> tuple[dict, dict]:
+    """``(regimes, methods)``: the registries ``regime`` belongs to -- ``(CIRCUITS, METHODS)`` for a
+    feature-level regime, ``(EDGE_CIRCUITS, EDGE_METHODS)`` for an edge-level one (a name in both is
+    the feature level's). An unknown name raises ``KeyError``, as a registry does."""
+    if regime not in CIRCUITS and regime in EDGE_CIRCUITS:
+        return EDGE_CIRCUITS, EDGE_METHODS
+    return CIRCUITS, METHODS
+
+
 def regime_entry(name: str):
     """The registry entry of a regime at either level: ``CIRCUITS[name]`` or ``EDGE_CIRCUITS[name]``."""
-    return CIRCUITS[name] if name in CIRCUITS else EDGE_CIRCUITS[name]
+    return level_of(name)[0][name]
 
 
 def verdict(mean: float) -> str:
@@ -125,3 +136,38 @@ def fooled_where(results) -> dict:
 def listed_where(method: str, regimes) -> tuple:
     """The regimes (of ``regimes``) whose ``fools`` lists ``method``."""
     return tuple(r for r in regimes if method in regime_entry(r).fools)
+
+
+FAILURE_KINDS = {
+    "target": "the regime's target",
+    "listed": "a failure the regime also lists",
+    "not listed": "a failure the regime does not list",
+    "baseline": "the baseline",
+}
+"""Why a method sits below ``claims.FOOLED_BELOW``, in a word (the key) and a phrase (the value)."""
+
+
+def listing_of(regime: str, method: str) -> str | None:
+    """``"target"`` if ``method`` is ``regime``'s target, ``"listed"`` if its ``fools`` lists it
+    otherwise (read from the registry, nothing is built), else ``None``. Either level."""
+    entry = level_of(regime)[0][regime]
+    if method not in entry.fools:
+        return None
+    return "target" if method == entry.target else "listed"
+
+
+def failure_kind(regime: str, method: str, auroc: float) -> str | None:
+    """``None`` when ``auroc`` is not below ``claims.FOOLED_BELOW``; else which kind of failure
+    (a key of ``FAILURE_KINDS``): the regime's target (``CIRCUITS[regime].target``), another
+    method its ``fools`` lists (a side effect such as saturation), the random baseline, or a
+    failure the regime does not list. Either level: ``auroc`` is an edge AUROC for an edge-level
+    regime, and the baseline is looked up among the edge methods."""
+    if not auroc < FOOLED_BELOW:
+        return None
+    listed = listing_of(regime, method)
+    if listed:
+        return listed
+    methods = level_of(regime)[1]
+    if method in methods and methods[method].family == "baseline":
+        return "baseline"
+    return "not listed"
