@@ -28,7 +28,7 @@ from neurotrace import claims
 from neurotrace._io import NotWritable, check_writable, write_files, write_text_atomic
 from neurotrace.discovery import faithfulness_of
 from neurotrace.progress import Progress
-from neurotrace.results import CONTROL_REGIMES
+from neurotrace.results import is_control
 from neurotrace.sanity import randomization_check
 
 DEFAULT_OUT = Path(__file__).with_name("RESULTS.md")
@@ -107,7 +107,7 @@ def run_sanity(progress=None):
 def band_table(band) -> str:
     """Mean AUROC of every method on every regime at each strength of the band (the control
     regimes, whose strength changes nothing, left out)."""
-    planted = [(j, c) for j, c in enumerate(band[0].circuits) if c not in CONTROL_REGIMES]
+    planted = [(j, c) for j, c in enumerate(band[0].circuits) if not is_control(c)]
     heads = [f"{c} @ {r.strength:g}" for _, c in planted for r in band]
     lines = ["| method | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
     for i, m in enumerate(band[0].methods):

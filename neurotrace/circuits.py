@@ -419,6 +419,11 @@ class Regime:
         """The method the regime is built to fool (``None`` for a control)."""
         return next(iter(self.fools), None)
 
+    @property
+    def is_control(self) -> bool:
+        """A control: complete from strength 0 on, so no strength changes it (``complete == 0``)."""
+        return self.complete == 0.0
+
     def __call__(self, strength: float = 1.0, seed: int = 0) -> Circuit:
         # The documented range (0 to _checks.MAX_STRENGTH), where every regime is computed correctly.
         circuit = self.build(strength=check_strength(strength), seed=check_seed(seed))

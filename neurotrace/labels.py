@@ -31,7 +31,7 @@ def strength_word(regime: str) -> str | None:
     for every edge-level regime (a deep circuit has no decoy features), ``None`` where it changes
     nothing (``Regime.complete == 0``: the control)."""
     regimes, _ = level_of(regime)
-    if regimes[regime].complete == 0.0:
+    if regimes[regime].is_control:
         return None
     decoy = getattr(regimes[regime](), "decoy", None)
     return "decoy strength" if decoy is not None and decoy.any() else "strength"

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._checks import check_choice
+from .circuits import CIRCUITS
+from .deep import EDGE_CIRCUITS
 from .hidden import HIDDEN_METHODS
 from .methods import METHODS
 from .scoring import auroc_rows
@@ -19,8 +21,13 @@ from .scoring import auroc_rows
 # A table records each method's family when it runs (``families``); a table built by hand without
 # them looks the family up here. Edge-level tables always carry theirs.
 _REGISTRIES = {"input": METHODS, "hidden": HIDDEN_METHODS}
-CONTROL_REGIMES = ("clean", "clean_paths")
-"""The built-in regimes that plant nothing at any strength: a table heads their column "(control)"."""
+
+
+def is_control(name: str) -> bool:
+    """Whether ``name`` is a registered control regime at either level (``Regime.is_control``):
+    a table heads its column "(control)"."""
+    entry = CIRCUITS.get(name) or EDGE_CIRCUITS.get(name)
+    return entry is not None and entry.is_control
 
 
 def scored_table(blocks) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +122,7 @@ class Results:
         shown = np.ones(mean.shape, dtype=bool)
         if errors == "sem_nonzero":
             shown = np.ptp(table.auroc, axis=-1) > 0  # every seed the same: the sem is exactly 0
-        heads = [f"{c} (control)" if c in CONTROL_REGIMES else c for c in self.circuits]
+        heads = [f"{c} (control)" if is_control(c) else c for c in self.circuits]
         lines = ["| method | family | " + " | ".join(heads) + " |",
                  "|---|---|" + "---:|" * len(heads)]
         for i, m in enumerate(self.methods):

@@ -149,3 +149,17 @@ def test_scored_table_pads_each_circuit_and_scores_every_row():
     for j, (imp, truth) in enumerate([narrow, wide]):
         for i in range(2):
             assert auroc[i, j, 0] == nt.auroc(imp[i, 0], truth[0])
+
+
+def test_a_table_heads_each_control_column_by_the_registry():
+    """"(control)" comes from Regime.is_control at either level, not from a list of names."""
+    from neurotrace.results import is_control
+
+    assert [r for r in nt.CIRCUITS if is_control(r)] == ["clean"]
+    assert [r for r in EDGE_CIRCUITS if is_control(r)] == ["clean_paths"]
+    assert not is_control("no_such_regime")
+    circuit = nt.make_circuit("clean")
+    with nt.registered_circuit("flat_mine", lambda strength=1.0, seed=0: circuit, complete=0.0):
+        assert is_control("flat_mine")
+        table = nt.evaluate(["gradient"], ["flat_mine", "suppressor"], seeds=1, samples=32)
+        assert table.to_markdown().splitlines()[0] == "| method | family | flat_mine (control) | suppressor |"

@@ -225,5 +225,4 @@ def test_readme_edge_level_control():
     control = nt.evaluate(level="edge", seeds=claims.SEEDS, samples=claims.SAMPLES, strength=claims.CONTROL)
     mean = control.mean()
     assert all(mean[i].min() == 1.0 for i, m in enumerate(control.methods) if m != "random")
-    assert "at strength\n  0 every method but the random baseline scores 1 (`evals/RESULTS.md`, \"Edge level\")" in \
-        README
+    assert "at strength 0 every method but the random baseline scores 1 (`evals/RESULTS.md`, \"Edge level\")" in TEXT
